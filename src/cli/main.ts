@@ -1,0 +1,1 @@
+console.log("clacks CLI: coming soon");

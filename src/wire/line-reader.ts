@@ -1,0 +1,133 @@
+/**
+ * Line framing: turns a stream of Buffer chunks into text lines.
+ *
+ * The reference server drops every CR byte wherever it stands and splits on
+ * LF; empty lines are ignored (PROTOCOL.md, "Transport"). Both sides of
+ * net-clacks frame lines this way. Work is done with `indexOf` on Buffers and
+ * one `toString` per line; bytes of a line split across chunks (a CRLF, a
+ * multi-byte UTF-8 character) are joined before decoding.
+ * @module
+ */
+import { LineTooLongError } from '../errors.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** How line bytes become strings. */
+export type LineEncoding = 'utf8' | 'latin1';
+
+/** Options of a {@link LineReader}. */
+export interface LineReaderOptions {
+  /**
+   * Longest accepted line in bytes, CRs included. A longer line makes
+   * {@link LineReader.push} throw a {@link LineTooLongError}. Default 16 MiB.
+   */
+  maxLineLength?: number;
+  /**
+   * `utf8` (the client: values are text) or `latin1` (the server: one char per
+   * byte, so values pass through byte for byte, invalid UTF-8 included).
+   */
+  encoding?: LineEncoding;
+}
+
+/** Default maximum line length: 16 MiB. */
+export const DEFAULT_MAX_LINE_LENGTH = 16 * 1024 * 1024;
+
+/** Splits Buffer chunks into lines and hands each non-empty one to `onLine`. */
+export class LineReader {
+  private readonly onLine: (line: string) => void;
+  private readonly maxLineLength: number;
+  private readonly encoding: LineEncoding;
+  /** Bytes of an unfinished line, from earlier chunks. */
+  private partial: Buffer[] = [];
+  private partialLength = 0;
+
+  constructor(onLine: (line: string) => void, options: LineReaderOptions = {}) {
+    this.onLine = onLine;
+    this.maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+    this.encoding = options.encoding ?? 'utf8';
+  }
+
+  /** Bytes held for a line whose LF has not arrived yet. */
+  get bufferedBytes(): number {
+    return this.partialLength;
+  }
+
+  /** Forgets any unfinished line (after a reconnect). */
+  reset(): void {
+    this.partial = [];
+    this.partialLength = 0;
+  }
+
+  /**
+   * Feeds one chunk. Calls `onLine` for each complete line, in order.
+   * @throws {LineTooLongError} when a line exceeds the maximum length; the
+   *   reader is then reset and the connection should be dropped.
+   */
+  push(chunk: Buffer): void {
+    let start = 0;
+    let lf = chunk.indexOf(LF, 0);
+    if (this.partialLength > 0) {
+      if (lf === -1) {
+        this.keep(chunk, 0);
+        return;
+      }
+      this.partial.push(chunk.subarray(0, lf));
+      const joined = Buffer.concat(this.partial, this.partialLength + lf);
+      this.partial = [];
+      this.partialLength = 0;
+      if (joined.length > this.maxLineLength) this.fail();
+      this.emit(joined, 0, joined.length, joined.indexOf(CR));
+      start = lf + 1;
+      lf = chunk.indexOf(LF, start);
+    }
+    // The next CR at or after `start`, found once per CR rather than once per
+    // line, so LF-only input is not rescanned to its end for every line.
+    let nextCr = lf === -1 ? -1 : chunk.indexOf(CR, start);
+    while (lf !== -1) {
+      if (lf - start > this.maxLineLength) this.fail();
+      if (nextCr !== -1 && nextCr < start) nextCr = chunk.indexOf(CR, start);
+      this.emit(chunk, start, lf, nextCr);
+      start = lf + 1;
+      lf = chunk.indexOf(LF, start);
+    }
+    if (start < chunk.length) this.keep(chunk, start);
+  }
+
+  private keep(chunk: Buffer, start: number): void {
+    const rest = chunk.length - start;
+    if (this.partialLength + rest > this.maxLineLength) this.fail();
+    // Copy: the caller may reuse its chunk, and a small view must not pin a large one.
+    this.partial.push(Buffer.from(chunk.subarray(start)));
+    this.partialLength += rest;
+  }
+
+  private fail(): never {
+    this.reset();
+    throw new LineTooLongError(this.maxLineLength);
+  }
+
+  /**
+   * Emits bytes [start, end) minus every CR; nothing for an empty line.
+   * `cr` is the first CR at or after `start` in `buf`, or -1.
+   */
+  private emit(buf: Buffer, start: number, end: number, cr: number): void {
+    // Common case: no CR, or just the one before the LF.
+    if (end > start && buf[end - 1] === CR) end--;
+    if (cr === -1 || cr >= end) {
+      if (end > start) this.onLine(buf.toString(this.encoding, start, end));
+      return;
+    }
+    // Stray CRs inside the line: the reference server drops them all.
+    const parts: Buffer[] = [];
+    let from = start;
+    while (cr !== -1 && cr < end) {
+      if (cr > from) parts.push(buf.subarray(from, cr));
+      from = cr + 1;
+      cr = buf.indexOf(CR, from);
+    }
+    if (end > from) parts.push(buf.subarray(from, end));
+    const line = Buffer.concat(parts);
+    if (line.length > 0) this.onLine(line.toString(this.encoding));
+  }
+}
