@@ -97,18 +97,26 @@ function splitAssignment(rest: string): [string, string] | undefined {
 }
 
 /**
- * INCREMENT/DECREMENT split at the LAST `=`, and only when a step follows it:
- * `INCREMENT k=` increments a key literally named `k=` (transcript 02).
+ * INCREMENT/DECREMENT split at the last `=` that has a name before it and a
+ * step after it, as the reference's greedy `(.+)=(.+)` does: `INCREMENT k=`
+ * increments a key literally named `k=` (transcript 02), `INCREMENT a=5=`
+ * steps `a` by `5=`.
  */
 function splitStep(rest: string): { name: string; step?: string } {
-  const eq = rest.lastIndexOf('=');
-  if (eq <= 0 || eq === rest.length - 1) return { name: rest };
+  const eq = rest.length < 3 ? -1 : rest.lastIndexOf('=', rest.length - 2);
+  if (eq <= 0) return { name: rest };
   return { name: rest.slice(0, eq), step: rest.slice(eq + 1) };
 }
 
-/** Text after `word ` when the line starts with it and the argument is non-empty. */
+/** Text after `word ` when the line starts with it and the argument is non-empty (the reference's `(.+)`). */
 function argumentOf(line: string, word: string): string | undefined {
-  if (line.length <= word.length + 1 || !line.startsWith(word) || line.charCodeAt(word.length) !== 0x20) return undefined;
+  if (line.length <= word.length + 1) return undefined;
+  return optionalArgumentOf(line, word);
+}
+
+/** Text after `word `, possibly empty (the reference's `(.*)`, used by NOTIFY, LISTEN, UNLISTEN). */
+function optionalArgumentOf(line: string, word: string): string | undefined {
+  if (line.length <= word.length || !line.startsWith(word) || line.charCodeAt(word.length) !== 0x20) return undefined;
   return line.slice(word.length + 1);
 }
 
@@ -139,13 +147,13 @@ export function parseClientCommand(line: string): ClientCommand {
       if (line.startsWith('KEYLIST')) return { type: 'keylist' };
       break;
     case 0x4c: // L
-      if ((arg = argumentOf(line, 'LISTEN')) !== undefined) return { type: 'listen', name: arg };
+      if ((arg = optionalArgumentOf(line, 'LISTEN')) !== undefined) return { type: 'listen', name: arg };
       break;
     case 0x4d: // M
       if (line.startsWith('MONITOR')) return { type: 'monitor' };
       break;
     case 0x4e: // N
-      if ((arg = argumentOf(line, 'NOTIFY')) !== undefined) return { type: 'notify', name: arg };
+      if ((arg = optionalArgumentOf(line, 'NOTIFY')) !== undefined) return { type: 'notify', name: arg };
       if (line.startsWith('NOPING')) return { type: 'noping' };
       break;
     case 0x4f: // O
@@ -171,7 +179,7 @@ export function parseClientCommand(line: string): ClientCommand {
       }
       break;
     case 0x55: // U
-      if ((arg = argumentOf(line, 'UNLISTEN')) !== undefined) return { type: 'unlisten', name: arg };
+      if ((arg = optionalArgumentOf(line, 'UNLISTEN')) !== undefined) return { type: 'unlisten', name: arg };
       if (line.startsWith('UNMONITOR')) return { type: 'unmonitor' };
       break;
   }
