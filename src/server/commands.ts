@@ -1,0 +1,111 @@
+/**
+ * What the server does with each line a client sends: the command table of
+ * PROTOCOL.md ("Commands, client to server"), with the reference's replies,
+ * its silences and its `unknown_command` errors.
+ * @module
+ */
+import { encodeServerLine, parseClientCommand, type ClientCommand } from '../wire/index.js';
+import { authenticate } from './auth.js';
+import type { ClientConnection } from './client-connection.js';
+import { formatClientList } from './client-list.js';
+import type { Hub } from './hub.js';
+import { handleOverhead } from './overhead.js';
+import { requiredPermission } from './permissions.js';
+
+const PERMISSION_DENIED = encodeServerLine({ type: 'overhead', flags: 'E', value: 'permission_denied' });
+
+export function handleLine(hub: Hub, client: ClientConnection, line: string): void {
+  const command = parseClientCommand(line);
+  if (client.user === undefined) return handleBeforeLogin(hub, client, command);
+
+  // Monitors see every line of a logged-in client, but never credentials
+  // (unlike the reference) and not OVERHEAD lines flagged N. MONITOR is
+  // mirrored after it takes effect, so the new monitor sees it (transcript 04).
+  const mirrored = command.type !== 'overhead' || !/[AN]/.test(command.flags);
+  if (mirrored && command.type !== 'monitor') hub.debug(`${client.cid}=${line}`);
+
+  const needed = requiredPermission(command.type);
+  if (needed !== undefined && !client.user.permissions.has(needed)) {
+    hub.replyLater(client, PERMISSION_DENIED);
+    return;
+  }
+  execute(hub, client, command);
+  if (command.type === 'monitor') hub.debug(`${client.cid}=${line}`);
+}
+
+/** Before login only CLACKS and OVERHEAD count; everything else is ignored without a reply. */
+function handleBeforeLogin(hub: Hub, client: ClientConnection, command: ClientCommand): void {
+  if (command.type === 'clacks') setClientInfo(client, command.identification);
+  else if (command.type === 'overhead' && command.value !== '' && command.flags.includes('A')) {
+    authenticate(hub, client, command.value);
+  }
+}
+
+function setClientInfo(client: ClientConnection, identification: string): void {
+  client.clientInfo = identification.replaceAll(';', '_');
+}
+
+function execute(hub: Hub, client: ClientConnection, command: ClientCommand): void {
+  const { cache } = hub;
+  switch (command.type) {
+    case 'clacks':
+      return setClientInfo(client, command.identification);
+    case 'overhead':
+      return handleOverhead(hub, client, command.flags, command.value);
+    case 'notify':
+      return hub.publish(client, command.name, encodeServerLine(command));
+    case 'set':
+      return hub.publish(client, command.name, encodeServerLine(command));
+    case 'setandstore':
+      // Listeners get a plain SET (transcript 03).
+      cache.set(command.name, command.value);
+      return hub.publish(client, command.name, encodeServerLine({ type: 'set', name: command.name, value: command.value }));
+    case 'listen':
+      return hub.listen(client, command.name);
+    case 'unlisten':
+      return hub.unlisten(client, command.name);
+    case 'store':
+      return cache.set(command.name, command.value);
+    case 'retrieve': {
+      const value = cache.get(command.name);
+      return client.send(
+        encodeServerLine(value === undefined ? { type: 'notretrieved', name: command.name } : { type: 'retrieved', name: command.name, value }),
+      );
+    }
+    case 'remove':
+      return cache.remove(command.name);
+    case 'increment':
+      return cache.step(command.name, command.step, false);
+    case 'decrement':
+      return cache.step(command.name, command.step, true);
+    case 'keylist': {
+      let text = encodeServerLine({ type: 'keyliststart' });
+      for (const name of cache.sortedKeys()) text += encodeServerLine({ type: 'key', name });
+      return client.send(text + encodeServerLine({ type: 'keylistend' }));
+    }
+    case 'clearcache':
+      return cache.clear();
+    case 'flush':
+      return client.send(encodeServerLine({ type: 'flushed', id: command.id }));
+    case 'ping':
+      client.lastPingAt = Date.now();
+      client.pingSuspended = false;
+      return;
+    case 'noping':
+      client.pingSuspended = true;
+      return;
+    case 'monitor':
+      return hub.setMonitoring(client, true);
+    case 'unmonitor':
+      return hub.setMonitoring(client, false);
+    case 'clientlist':
+      return client.send(formatClientList(hub.clients.values()));
+    case 'clientdisconnect':
+      // An unknown cid is ignored without a word (transcript 04).
+      return hub.clients.get(command.cid)?.end(encodeServerLine({ type: 'quit' }));
+    case 'quit':
+      return client.end();
+    case 'unknown':
+      return client.send(encodeServerLine({ type: 'overhead', flags: 'E', value: `unknown_command ${command.line}` }));
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * The embedded CLACKS server: `startServer(options)` and its types.
+ * @module
+ */
+export { startServer, type ClacksServer } from './server.js';
+export type { ServerAddress } from './listeners.js';
+export type {
+  ServerOptions,
+  ListenerOptions,
+  UnixListenerOptions,
+  TlsListenerOptions,
+  TlsCredentials,
+  UserOptions,
+  LogLevel,
+  ServerLogger,
+} from './options.js';
+export type { Permission } from './permissions.js';
+export type { ServerStats } from './stats.js';

@@ -1,0 +1,150 @@
+/**
+ * What `startServer` accepts, and the defaults it fills in. Durations are in
+ * milliseconds; the defaults are the reference server's (PROTOCOL.md,
+ * "Keepalive and timeouts"). A duration of 0 turns that timer off.
+ * @module
+ */
+import type { Permission } from './permissions.js';
+import { ALL_PERMISSIONS } from './permissions.js';
+import { DEFAULT_MAX_LINE_LENGTH } from '../wire/index.js';
+import { SERVER_INFO } from './server-info.js';
+
+/** PEM certificate and private key for a TLS listener. */
+export interface TlsCredentials {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+/** A plain-text Unix domain socket listener. */
+export interface UnixListenerOptions {
+  socketPath: string;
+}
+
+/** A TCP listener, always wrapped in TLS like the reference server's. */
+export interface TlsListenerOptions {
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  tls: TlsCredentials;
+}
+
+export type ListenerOptions = UnixListenerOptions | TlsListenerOptions;
+
+/** A user account. The first one configured is the main user and gets every permission. */
+export interface UserOptions {
+  username: string;
+  password: string;
+  /** Ignored for the main user. Default: none (the user may log in, PING and FLUSH). */
+  permissions?: readonly Permission[];
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Receives the server's own messages (persistence problems, dropped clients…). */
+export type ServerLogger = (level: LogLevel, message: string) => void;
+
+export interface ServerOptions {
+  /** Shorthand for one Unix listener. */
+  socketPath?: string;
+  /** Shorthand for one TLS listener: `host`, `port` and `tls` together. */
+  host?: string;
+  port?: number;
+  tls?: TlsCredentials;
+  /** More listeners, in addition to the shorthands. */
+  listeners?: readonly ListenerOptions[];
+  users: readonly UserOptions[];
+  /** Drop a client that has not logged in after this long, without a word. Default 15 s. */
+  authTimeout?: number;
+  /** Send `TIMEOUT` and drop a client that has not sent PING for this long. Default 180 s. */
+  pingTimeout?: number;
+  /** Send `NOP` after this long without sending a client anything. Default 60 s. */
+  nopInterval?: number;
+  /** Drop a client whose socket has not taken our output for this long. Default 60 s. */
+  stalledWriteTimeout?: number;
+  /** Drop a TCP peer that has not finished the TLS handshake after this long. Default 10 s. */
+  tlsHandshakeTimeout?: number;
+  /** Longest accepted line in bytes; a longer one gets an error and a close. Default 16 MiB. */
+  maxLineLength?: number;
+  /** Most bytes queued for one client before it is dropped as not reading. Default 64 MiB. */
+  maxOutputBuffer?: number;
+  /** Save the cache to this file (atomically) and load it on start. */
+  persistFile?: string;
+  /** How often to save when something changed. Default 10 s. */
+  persistInterval?: number;
+  /** Sent in the greeting, `CLACKS <serverInfo>`. Default `net-clacks <version>`. */
+  serverInfo?: string;
+  logger?: ServerLogger;
+}
+
+/** A configured user, with the permissions it ends up with. */
+export interface UserAccount {
+  username: string;
+  password: string;
+  permissions: ReadonlySet<Permission>;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedOptions {
+  listeners: ListenerOptions[];
+  users: Map<string, UserAccount>;
+  authTimeout: number;
+  pingTimeout: number;
+  nopInterval: number;
+  stalledWriteTimeout: number;
+  tlsHandshakeTimeout: number;
+  maxLineLength: number;
+  maxOutputBuffer: number;
+  persistFile: string | undefined;
+  persistInterval: number;
+  serverInfo: string;
+  logger: ServerLogger;
+}
+
+export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  const listeners: ListenerOptions[] = [];
+  if (options.socketPath !== undefined) listeners.push({ socketPath: options.socketPath });
+  if (options.port !== undefined || options.tls !== undefined) {
+    if (options.port === undefined || options.tls === undefined) {
+      throw new TypeError('startServer: a TCP listener needs both `port` and `tls` (the reference server only speaks TLS over TCP)');
+    }
+    listeners.push({ host: options.host, port: options.port, tls: options.tls });
+  }
+  listeners.push(...(options.listeners ?? []));
+  if (listeners.length === 0) throw new TypeError('startServer: give a `socketPath`, a `port` with `tls`, or `listeners`');
+  for (const listener of listeners) {
+    if (!('socketPath' in listener) && !listener.tls) throw new TypeError('startServer: a TCP listener needs `tls`');
+  }
+
+  if (!options.users || options.users.length === 0) throw new TypeError('startServer: configure at least one user');
+  const users = new Map<string, UserAccount>();
+  options.users.forEach((user, index) => {
+    if (users.has(user.username)) throw new TypeError(`startServer: user ${JSON.stringify(user.username)} is configured twice`);
+    const permissions = new Set(index === 0 ? ALL_PERMISSIONS : (user.permissions ?? []));
+    users.set(user.username, { username: user.username, password: user.password, permissions });
+  });
+
+  return {
+    listeners,
+    users,
+    authTimeout: duration(options.authTimeout, 15_000, 'authTimeout'),
+    pingTimeout: duration(options.pingTimeout, 180_000, 'pingTimeout'),
+    nopInterval: duration(options.nopInterval, 60_000, 'nopInterval'),
+    stalledWriteTimeout: duration(options.stalledWriteTimeout, 60_000, 'stalledWriteTimeout'),
+    tlsHandshakeTimeout: duration(options.tlsHandshakeTimeout, 10_000, 'tlsHandshakeTimeout'),
+    maxLineLength: duration(options.maxLineLength, DEFAULT_MAX_LINE_LENGTH, 'maxLineLength'),
+    maxOutputBuffer: duration(options.maxOutputBuffer, 64 * 1024 * 1024, 'maxOutputBuffer'),
+    persistFile: options.persistFile,
+    persistInterval: duration(options.persistInterval, 10_000, 'persistInterval'),
+    serverInfo: options.serverInfo ?? SERVER_INFO,
+    logger: options.logger ?? (() => {}),
+  };
+}
+
+function duration(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`startServer: \`${name}\` must be a non-negative number, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,83 @@
+/**
+ * INCREMENT/DECREMENT arithmetic the way the reference server's Perl does it
+ * (PROTOCOL.md, "Commands, client to server"): a string counts as the number
+ * it starts with (else 0); integers stay exact up to 2^64-1 (so
+ * 9223372036854775807 + 1 is 9223372036854775808); anything else is a double
+ * printed with `%.15g` (so 0.1 + 0.2 is 0.3).
+ * @module
+ */
+
+/** A Perl scalar after numeric conversion: an exact integer (IV/UV) or a double (NV). */
+export type PerlNumber = { kind: 'integer'; value: bigint } | { kind: 'double'; value: number };
+
+const IV_MIN = -(2n ** 63n);
+const UV_MAX = 2n ** 64n - 1n;
+const ZERO: PerlNumber = { kind: 'integer', value: 0n };
+
+/** A whole string that is an integer, surrounding whitespace allowed (Perl's grok_number). */
+const INTEGER = /^\s*([+-]?\d+)\s*$/;
+/** The numeric prefix Perl takes from any other string. */
+const NUMERIC_PREFIX = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/;
+const SPECIAL = /^\s*([+-]?)(inf(?:inity)?|nan)/i;
+
+/** Converts a stored value or a step to a number, as `0 + $string` would. */
+export function toPerlNumber(text: string): PerlNumber {
+  const integer = INTEGER.exec(text);
+  if (integer) {
+    const value = BigInt(integer[1] as string);
+    if (value >= IV_MIN && value <= UV_MAX) return { kind: 'integer', value };
+    return { kind: 'double', value: Number(value) };
+  }
+  const prefix = NUMERIC_PREFIX.exec(text);
+  if (prefix) return { kind: 'double', value: Number(prefix[1]) };
+  const special = SPECIAL.exec(text);
+  if (special) {
+    const magnitude = (special[2] as string).toLowerCase().startsWith('inf') ? Infinity : NaN;
+    return { kind: 'double', value: special[1] === '-' ? -magnitude : magnitude };
+  }
+  return ZERO;
+}
+
+/** `left + right` (or `left - right`) with Perl's integer-then-double rules. */
+export function perlAdd(left: PerlNumber, right: PerlNumber, subtract = false): PerlNumber {
+  if (left.kind === 'integer' && right.kind === 'integer') {
+    const value = subtract ? left.value - right.value : left.value + right.value;
+    if (value >= IV_MIN && value <= UV_MAX) return { kind: 'integer', value };
+    return { kind: 'double', value: Number(value) };
+  }
+  const a = Number(left.value);
+  const b = Number(right.value);
+  return { kind: 'double', value: subtract ? a - b : a + b };
+}
+
+/** Prints a number the way Perl stringifies it. */
+export function formatPerlNumber(number: PerlNumber): string {
+  return number.kind === 'integer' ? number.value.toString() : formatDouble(number.value);
+}
+
+/** C's `%.15g`, with Perl's spelling of infinities and NaN. */
+export function formatDouble(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? 'Inf' : '-Inf';
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  const [mantissa, exponentText] = value.toExponential(14).split('e') as [string, string];
+  const exponent = Number(exponentText);
+  if (exponent < -4 || exponent >= 15) {
+    const sign = exponent < 0 ? '-' : '+';
+    return `${stripZeros(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  }
+  return stripZeros(value.toFixed(14 - exponent));
+}
+
+/** Drops trailing zeros after a decimal point, and the point itself if nothing is left. */
+function stripZeros(text: string): string {
+  if (!text.includes('.')) return text;
+  return text.replace(/\.?0+$/, '');
+}
+
+/** The new value of a key after INCREMENT (or DECREMENT) by `step` (default 1). */
+export function applyStep(oldValue: string | undefined, step: string | undefined, decrement: boolean): string {
+  const old = oldValue === undefined ? ZERO : toPerlNumber(oldValue);
+  const by = step === undefined ? { kind: 'integer' as const, value: 1n } : toPerlNumber(step);
+  return formatPerlNumber(perlAdd(old, by, decrement));
+}

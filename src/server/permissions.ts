@@ -1,0 +1,38 @@
+/**
+ * Who may run what: the reference server's permission table (PROTOCOL.md,
+ * "Users and permissions"). A refused command has no effect and earns the
+ * single line `OVERHEAD E permission_denied`.
+ * @module
+ */
+import type { ClientCommandType } from '../wire/index.js';
+
+/** A permission an extra user can be given. The main user has all of them. */
+export type Permission = 'read' | 'write' | 'manage';
+
+/** Every permission, as the main user holds them. */
+export const ALL_PERMISSIONS: readonly Permission[] = ['read', 'write', 'manage'];
+
+/** The permission each command needs; commands not listed need none. OVERHEAD is checked per flag. */
+const REQUIRED: Partial<Record<ClientCommandType, Permission>> = {
+  retrieve: 'read',
+  keylist: 'read',
+  listen: 'read',
+  unlisten: 'read',
+  notify: 'write',
+  set: 'write',
+  store: 'write',
+  setandstore: 'write',
+  remove: 'write',
+  increment: 'write',
+  decrement: 'write',
+  clearcache: 'manage',
+  monitor: 'manage',
+  unmonitor: 'manage',
+  clientlist: 'manage',
+  clientdisconnect: 'manage',
+};
+
+/** The permission a command needs, or undefined when anyone logged in may run it. */
+export function requiredPermission(type: ClientCommandType): Permission | undefined {
+  return REQUIRED[type];
+}

@@ -1,0 +1,124 @@
+/**
+ * `startServer`: an embedded CLACKS server that behaves like the reference
+ * (Net::Clacks server v36) as PROTOCOL.md and the transcripts describe it.
+ * This file holds the lifecycle: listeners up, timers running, and an orderly
+ * shutdown (QUIT to every client, listeners closed, cache saved).
+ * @module
+ */
+import type { Socket } from 'node:net';
+import { Hub } from './hub.js';
+import { openListener, type BoundListener, type ServerAddress } from './listeners.js';
+import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
+import { loadCache, Persister } from './persistence.js';
+import type { ServerStats } from './stats.js';
+
+/** A running server. */
+export interface ClacksServer {
+  /** Where it listens, one entry per listener (a port of 0 is resolved). */
+  readonly addresses: readonly ServerAddress[];
+  /** Live counters. */
+  readonly stats: Readonly<ServerStats>;
+  /**
+   * Sends `QUIT` to every client, stops listening, removes Unix socket files,
+   * saves the cache, and resolves once every socket is gone. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** How long shutdown waits for clients to go after QUIT before cutting them off. */
+const SHUTDOWN_GRACE_MS = 2_000;
+
+/** Starts a server; resolves once every listener is bound. */
+export async function startServer(options: ServerOptions): Promise<ClacksServer> {
+  const resolved = resolveOptions(options);
+  const hub = new Hub(resolved);
+  if (resolved.persistFile !== undefined) await loadCache(resolved.persistFile, hub.cache, resolved.logger);
+  const server = new RunningServer(hub, resolved);
+  await server.listen();
+  return server;
+}
+
+class RunningServer implements ClacksServer {
+  private readonly hub: Hub;
+  private readonly options: ResolvedOptions;
+  private readonly listeners: BoundListener[] = [];
+  /** Every accepted socket until it closes, TLS handshakes in progress included. */
+  private readonly sockets = new Set<Socket>();
+  private readonly persister: Persister | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private shutdownTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(hub: Hub, options: ResolvedOptions) {
+    this.hub = hub;
+    this.options = options;
+    if (options.persistFile !== undefined) this.persister = new Persister(options.persistFile, hub.cache, options.logger);
+    hub.onShutdownRequest = (delayMs) => {
+      clearTimeout(this.shutdownTimer);
+      this.shutdownTimer = setTimeout(() => void this.close(), delayMs);
+    };
+  }
+
+  get addresses(): readonly ServerAddress[] {
+    return this.listeners.map((listener) => listener.address);
+  }
+
+  get stats(): Readonly<ServerStats> {
+    return this.hub.stats;
+  }
+
+  async listen(): Promise<void> {
+    const events = {
+      onRawSocket: (socket: Socket) => {
+        if (this.closing) return void socket.destroy();
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+      },
+      onClient: (socket: Socket, kind: 'unix' | 'tls') => {
+        if (this.closing) return void socket.destroy();
+        this.hub.accept(socket, kind);
+      },
+      onHandshakeError: (error: Error) => this.hub.log('debug', `TLS handshake failed: ${error.message}`),
+    };
+    try {
+      for (const listener of this.options.listeners) {
+        this.listeners.push(await openListener(listener, this.options.tlsHandshakeTimeout, events));
+      }
+    } catch (error) {
+      await Promise.all(this.listeners.map((listener) => listener.close()));
+      throw error;
+    }
+    this.sweepTimer = setInterval(() => this.hub.sweep(Date.now()), sweepInterval(this.options)).unref();
+    this.persister?.start(this.options.persistInterval);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    clearTimeout(this.shutdownTimer);
+    const stopped = Promise.all(this.listeners.map((listener) => listener.close()));
+    // Shutdown sends "\r\nQUIT\r\n" to every client (transcript 09 f).
+    this.hub.disconnectAll();
+    await stopped;
+    await this.socketsGone();
+    await this.persister?.stop();
+  }
+
+  private async socketsGone(): Promise<void> {
+    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+  }
+}
+
+/** Often enough that no timeout fires much later than configured, rarely enough to cost nothing. */
+function sweepInterval(options: ResolvedOptions): number {
+  const timeouts = [options.pingTimeout, options.authTimeout, options.nopInterval, options.stalledWriteTimeout].filter((t) => t > 0);
+  const shortest = timeouts.length > 0 ? Math.min(...timeouts) : 1000;
+  return Math.min(1000, Math.max(20, Math.floor(shortest / 10)));
+}
