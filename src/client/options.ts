@@ -1,0 +1,187 @@
+/**
+ * Client options, connection targets and the URL forms:
+ * `clacks://user:password@host:49888` (TCP, always TLS) and
+ * `clacks+unix://user:password@localhost/abs/path.sock` (also
+ * `clacks+unix:///abs/path.sock?user=U&password=P`).
+ * @module
+ */
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { ValidationError } from '../errors.js';
+import type { ReconnectPolicy } from '../connection/reconnect-policy.js';
+import type { OverflowPolicy } from '../events/event-queue.js';
+
+/** The default TCP port of a Clacks server. */
+export const DEFAULT_PORT = 49888;
+
+/** Where a server listens, and who we are there. */
+export interface ServerTarget {
+  /** TCP host (TLS is always used over TCP). Default `localhost` when no `path` is given. */
+  host?: string;
+  /** TCP port. Default 49888. */
+  port?: number;
+  /** Unix domain socket path (plain text, no TLS). Takes precedence over host/port. */
+  path?: string;
+  /** User name. */
+  username?: string;
+  /** Password. */
+  password?: string;
+}
+
+/** A resolved target: either a Unix socket path or a TLS host and port. */
+export type ResolvedTarget =
+  | { kind: 'unix'; path: string; username: string; password: string }
+  | { kind: 'tls'; host: string; port: number; username: string; password: string };
+
+/** Timeouts, in milliseconds. */
+export interface ClientTimeouts {
+  /** TCP or Unix connect. Default 10,000. */
+  connect?: number;
+  /** TLS handshake. Default 10,000. */
+  tlsHandshake?: number;
+  /** Until the server's `CLACKS` greeting line. Default 15,000 (as the reference client). */
+  header?: number;
+  /** Until `OVERHEAD O Welcome!` after the greeting. Default 15,000. */
+  auth?: number;
+  /** Default deadline of a request (retrieve, keylist, clientlist, flush). Default 30,000. */
+  request?: number;
+}
+
+/** Liveness detection: a FLUSH probe when the server has been silent. */
+export interface LivenessOptions {
+  /** Probe after this long without receiving anything. Default 15,000 ms. */
+  interval?: number;
+  /** Declare the connection dead when nothing at all arrives (or nothing drains) for this long after a probe. Default 15,000 ms. */
+  timeout?: number;
+}
+
+/** Bounds of the queue that holds commands issued while disconnected. */
+export interface OfflineQueueOptions {
+  /** Most commands held. Default 10,000. */
+  maxCommands?: number;
+  /** Most bytes held (encoded lines). Default 16 MiB. */
+  maxBytes?: number;
+  /** A command waiting longer than this rejects with `OfflineTimeoutError`. Default 30,000 ms. */
+  timeout?: number;
+}
+
+/** Options of {@link createClient}. */
+export interface ClientOptions extends ServerTarget {
+  /** Several servers (interclacks deployments): connection attempts go through them in turn. */
+  servers?: Array<string | ServerTarget>;
+  /** `'in-order'`: every reconnect starts from the first server; `'rotate'`: from the one after the last used. Default `'in-order'`. */
+  failover?: 'in-order' | 'rotate';
+  /** The client identification sent in the `CLACKS` line (no `;`). Default `net-clacks <version>`. */
+  name?: string;
+  /**
+   * Node TLS options for TCP connections. Certificates are verified by
+   * default; pass `{ rejectUnauthorized: false }` for the self-signed
+   * certificates Perl deployments commonly use, or `{ ca }` to trust yours.
+   */
+  tls?: TlsConnectionOptions;
+  /** Timeouts, in milliseconds. */
+  timeouts?: ClientTimeouts;
+  /**
+   * How long `createClient` keeps trying while no server can be reached, in
+   * ms. Default 0: reject on the first failed attempt. Authentication failures
+   * are never retried.
+   */
+  waitForServer?: number;
+  /** Reconnect automatically after a connection loss. Default `true`. */
+  reconnect?: boolean;
+  /** Delay before reconnect attempt `attempt` (1-based), or `false` to give up. Default: exponential backoff with jitter, 50 ms to 3 s. */
+  reconnectPolicy?: ReconnectPolicy;
+  /** Queue commands while disconnected (default bounds), with given bounds, or `false` to reject them at once. */
+  offlineQueue?: boolean | OfflineQueueOptions;
+  /** Send `PING` every this many ms (the server drops clients that do not ping). Default 30,000; `false` disables. */
+  pingInterval?: number | false;
+  /** Send the hourly `OVERHEAD GNU <name>` remembrance as the reference client does. Default `true`. */
+  remembrance?: boolean | { name?: string; interval?: number };
+  /** Liveness probing; `false` disables it (TCP keepalive stays on). */
+  liveness?: LivenessOptions | false;
+  /** TCP keepalive initial delay in ms. Default 30,000. */
+  keepAlive?: number;
+  /** Skip a `set` whose value equals the last one sent for that name (the reference's caching flag). Default `false`. */
+  caching?: boolean;
+  /** Longest line accepted from the server, in bytes. Default 16 MiB. */
+  maxLineLength?: number;
+  /** Most bytes waiting to be written before new commands are refused with `QueueFullError`. Default 64 MiB. */
+  maxWriteBuffer?: number;
+  /** Default buffer size of event iterators. Default 10,000 events. */
+  eventBufferSize?: number;
+  /** Default overflow policy of event iterators. Default `'drop-oldest'`. */
+  eventOverflow?: OverflowPolicy;
+}
+
+/** Parses a `clacks://` or `clacks+unix://` URL. */
+export function parseClacksUrl(url: string): ResolvedTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new ValidationError('url', `${JSON.stringify(url)} is not a URL`);
+  }
+  const query = parsed.searchParams;
+  const username = parsed.username !== '' ? decodeURIComponent(parsed.username) : (query.get('user') ?? query.get('username') ?? '');
+  const password = parsed.password !== '' ? decodeURIComponent(parsed.password) : (query.get('password') ?? '');
+  if (parsed.protocol === 'clacks+unix:') {
+    const path = decodeURIComponent(parsed.pathname);
+    if (path === '' || path === '/') throw new ValidationError('url', `${JSON.stringify(url)} names no socket path`);
+    return { kind: 'unix', path, username, password };
+  }
+  if (parsed.protocol === 'clacks:' || parsed.protocol === 'clackss:') {
+    const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost';
+    const port = parsed.port === '' ? DEFAULT_PORT : Number(parsed.port);
+    return { kind: 'tls', host, port, username, password };
+  }
+  throw new ValidationError('url', `unsupported scheme ${JSON.stringify(parsed.protocol)} (use clacks:// or clacks+unix://)`);
+}
+
+/** Resolves one target given as a URL or an options object, filling in shared credentials. */
+export function resolveTarget(target: string | ServerTarget, defaults: ServerTarget = {}): ResolvedTarget {
+  if (typeof target === 'string') {
+    const resolved = parseClacksUrl(target);
+    return {
+      ...resolved,
+      username: resolved.username || defaults.username || '',
+      password: resolved.password || defaults.password || '',
+    };
+  }
+  const username = target.username ?? defaults.username ?? '';
+  const password = target.password ?? defaults.password ?? '';
+  if (target.path !== undefined) return { kind: 'unix', path: target.path, username, password };
+  const port = target.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ValidationError('port', `${port} is not a TCP port`);
+  return { kind: 'tls', host: target.host ?? 'localhost', port, username, password };
+}
+
+/**
+ * Works out the list of servers from `createClient`'s arguments: an explicit
+ * `servers` list, else the target (URL or options), else `CLACKS_URL`.
+ */
+export function resolveServers(target: string | ClientOptions | undefined, options: ClientOptions): { servers: ResolvedTarget[]; options: ClientOptions } {
+  const merged: ClientOptions = typeof target === 'object' ? { ...target, ...options } : { ...options };
+  const credentials: ServerTarget = {};
+  if (merged.username !== undefined) credentials.username = merged.username;
+  if (merged.password !== undefined) credentials.password = merged.password;
+  let servers: ResolvedTarget[];
+  if (merged.servers && merged.servers.length > 0) {
+    servers = merged.servers.map((server) => resolveTarget(server, credentials));
+  } else if (typeof target === 'string') {
+    servers = [resolveTarget(target, credentials)];
+  } else if (merged.path !== undefined || merged.host !== undefined || merged.port !== undefined) {
+    servers = [resolveTarget(merged, credentials)];
+  } else if (process.env.CLACKS_URL) {
+    servers = [resolveTarget(process.env.CLACKS_URL, credentials)];
+  } else {
+    throw new ValidationError('target', 'no server given: pass a URL or { host, port } / { path }, or set CLACKS_URL');
+  }
+  for (const server of servers) {
+    if (server.username === '') throw new ValidationError('username', `no user name for ${describeTarget(server)}`);
+  }
+  return { servers, options: merged };
+}
+
+/** A short human description of a target, without credentials. */
+export function describeTarget(target: ResolvedTarget): string {
+  return target.kind === 'unix' ? `unix:${target.path}` : `${target.host}:${target.port} (TLS)`;
+}

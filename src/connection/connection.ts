@@ -1,0 +1,246 @@
+/**
+ * One socket's lifetime: the handshake (greeting, then `Welcome!`), line
+ * framing of what arrives, and the outbound buffer with per-tick batching
+ * and backpressure. Reconnecting, request matching and events live above
+ * this, in the client; a Connection never outlives its socket.
+ * @module
+ */
+import type net from 'node:net';
+import { AuthenticationError, ConnectionError, ProtocolError } from '../errors.js';
+import { LineReader } from '../wire/line-reader.js';
+import { parseServerLine, type ServerLine } from '../wire/server-lines.js';
+
+/** Something to write: one encoded line, told when it has been handed to the socket. */
+export interface OutboundEntry {
+  /** The encoded line, CRLF included. */
+  readonly line: string;
+  /** Order of entry across the client's lifetime; used to merge re-sends in order. */
+  seq: number;
+  /** Called once the line has been passed to `socket.write`. */
+  written(): void;
+}
+
+/** Callbacks from a {@link Connection} to its owner. */
+export interface ConnectionHandlers {
+  /** Every line after the greeting, in order (auth replies included). */
+  onLine(line: ServerLine): void;
+  /** The socket is gone; `error` says why (undefined after a clean close we asked for). */
+  onClose(error: Error | undefined): void;
+}
+
+/** Options of a {@link Connection}. */
+export interface ConnectionOptions {
+  maxLineLength: number;
+  /** Deadline for the `CLACKS` greeting, ms. */
+  headerTimeout: number;
+  /** Deadline for `Welcome!` after the greeting, ms. */
+  authTimeout: number;
+}
+
+/** Writes are flushed at once when this many characters are waiting. */
+const FLUSH_THRESHOLD = 64 * 1024;
+
+export class Connection {
+  /** The server's identification from its `CLACKS` greeting. */
+  serverInfo: string | undefined;
+  /** When bytes last arrived (ms since epoch). */
+  lastReceivedAt = Date.now();
+
+  private readonly socket: net.Socket;
+  private readonly handlers: ConnectionHandlers;
+  private readonly reader: LineReader;
+  private pending = '';
+  private pendingEntries: OutboundEntry[] = [];
+  private flushScheduled = false;
+  private waitingForDrain = false;
+  private closed = false;
+  private closeError: Error | undefined;
+  private greeted = false;
+  private authenticated = false;
+  private handshake: { resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | undefined;
+
+  constructor(socket: net.Socket, handlers: ConnectionHandlers, private readonly options: ConnectionOptions) {
+    this.socket = socket;
+    this.handlers = handlers;
+    this.reader = new LineReader((line) => this.receive(line), { maxLineLength: options.maxLineLength, encoding: 'utf8' });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.waitingForDrain = false;
+      this.flush();
+    });
+    socket.on('error', (error) => this.fail(new ConnectionError(`connection error: ${error.message}`, { cause: error })));
+    socket.on('end', () => this.fail(this.closeError ?? new ConnectionError('the server closed the connection')));
+    socket.on('close', () => this.finish());
+  }
+
+  /** Whether the socket is gone. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Characters written but not yet handed to the socket, plus the socket's own buffer. */
+  get bufferedLength(): number {
+    return this.pending.length + this.socket.writableLength;
+  }
+
+  /** Bytes the socket has written so far (progress of a stalled write). */
+  get bytesWritten(): number {
+    return this.socket.bytesWritten;
+  }
+
+  /** Bytes waiting in the socket's own buffer. */
+  get socketBuffered(): number {
+    return this.socket.writableLength;
+  }
+
+  /**
+   * Starts the session: writes `lines` (CLACKS + OVERHEAD A + anything
+   * pipelined) at once and resolves when `OVERHEAD O Welcome!` arrives.
+   * Rejects with ProtocolError (no greeting in time), AuthenticationError, or
+   * ConnectionError; the socket is then destroyed.
+   */
+  start(lines: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const error = this.greeted
+          ? new ProtocolError(`no authentication reply within ${this.options.authTimeout} ms`)
+          : new ProtocolError(`the server sent no CLACKS greeting within ${this.options.headerTimeout} ms`);
+        this.destroy(error);
+      }, this.greeted ? this.options.authTimeout : this.options.headerTimeout);
+      this.handshake = { resolve, reject, timer };
+      this.writeRaw(lines);
+    });
+  }
+
+  /** Queues an entry; it is written in this tick's batch. */
+  write(entry: OutboundEntry): void {
+    if (this.closed) throw new ConnectionError('the connection is closed');
+    this.pending += entry.line;
+    this.pendingEntries.push(entry);
+    if (this.pending.length >= FLUSH_THRESHOLD) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** Entries never handed to the socket (to be sent again elsewhere). */
+  takeUnwritten(): OutboundEntry[] {
+    const entries = this.pendingEntries;
+    this.pendingEntries = [];
+    this.pending = '';
+    return entries;
+  }
+
+  /** Writes what is queued, then half-closes; the server's EOF completes the close. */
+  end(): void {
+    this.flush();
+    if (!this.closed) this.socket.end();
+  }
+
+  /** Drops the socket at once. */
+  destroy(error?: Error): void {
+    if (error) this.fail(error);
+    else {
+      this.closed = true;
+      this.socket.destroy();
+    }
+  }
+
+  private writeRaw(text: string): void {
+    if (this.closed) return;
+    if (!this.socket.write(text)) this.waitingForDrain = true;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.waitingForDrain || this.pending === '' || this.closed) return;
+    const text = this.pending;
+    const entries = this.pendingEntries;
+    this.pending = '';
+    this.pendingEntries = [];
+    // Backpressure: when the socket's buffer is full, later writes wait for 'drain'.
+    if (!this.socket.write(text)) this.waitingForDrain = true;
+    for (const entry of entries) entry.written();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastReceivedAt = Date.now();
+    try {
+      this.reader.push(chunk);
+    } catch (error) {
+      this.destroy(error instanceof Error ? error : new ProtocolError(String(error)));
+    }
+  }
+
+  private receive(text: string): void {
+    if (this.closed) return;
+    const line = parseServerLine(text);
+    if (!this.greeted) {
+      // PROTOCOL.md "Session start": the first line must start with `CLACKS `.
+      if (line.type !== 'greeting') {
+        this.destroy(new ProtocolError(`expected a CLACKS greeting, got ${JSON.stringify(text.slice(0, 80))}`));
+        return;
+      }
+      this.greeted = true;
+      this.serverInfo = line.serverInfo;
+      if (this.handshake) {
+        clearTimeout(this.handshake.timer);
+        this.handshake.timer = setTimeout(
+          () => this.destroy(new ProtocolError(`no authentication reply within ${this.options.authTimeout} ms`)),
+          this.options.authTimeout,
+        );
+      }
+      return;
+    }
+    if (!this.authenticated && line.type === 'overhead') {
+      if (line.flags.includes('O')) {
+        this.authenticated = true;
+        const handshake = this.handshake;
+        this.handshake = undefined;
+        if (handshake) {
+          clearTimeout(handshake.timer);
+          handshake.resolve();
+        }
+        return;
+      }
+      if (line.flags.includes('F')) {
+        this.destroy(new AuthenticationError(`authentication failed: the server answered ${JSON.stringify(line.value)}`));
+        return;
+      }
+    }
+    this.handlers.onLine(line);
+  }
+
+  /** Records why the connection ended (first reason wins) and drops the socket. */
+  private fail(error: Error): void {
+    if (!this.closeError) this.closeError = error;
+    if (this.handshake) {
+      const handshake = this.handshake;
+      this.handshake = undefined;
+      clearTimeout(handshake.timer);
+      handshake.reject(this.closeError);
+    }
+    if (!this.closed) {
+      this.closed = true;
+      this.socket.destroy();
+    }
+  }
+
+  private finish(): void {
+    this.closed = true;
+    if (this.handshake) this.fail(this.closeError ?? new ConnectionError('the connection closed during the handshake'));
+    const handlers = this.handlers;
+    const error = this.closeError;
+    // Run once: 'close' fires once per socket.
+    handlers.onClose(error);
+  }
+
+  /**
+   * Marks the coming close as expected (after QUIT) or explained (after a
+   * server TIMEOUT/QUIT line), so `onClose` reports the right reason.
+   */
+  expectClose(reason?: Error): void {
+    if (!this.closeError && reason) this.closeError = reason;
+  }
+}

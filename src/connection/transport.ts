@@ -1,0 +1,87 @@
+/**
+ * Opens the byte stream to a server: a Unix domain socket (plain text) or
+ * TCP wrapped in TLS, each with its own deadline (PROTOCOL.md, "Transport").
+ * @module
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { ConnectionError } from '../errors.js';
+import { describeTarget, type ResolvedTarget } from '../client/options.js';
+
+/** Options of {@link openTransport}. */
+export interface TransportOptions {
+  /** Node TLS options (TCP only). Verification is on unless `rejectUnauthorized: false`. */
+  tls?: tls.ConnectionOptions;
+  /** Deadline of the TCP/Unix connect, ms. */
+  connectTimeout: number;
+  /** Deadline of the TLS handshake, ms. */
+  tlsHandshakeTimeout: number;
+  /** TCP keepalive initial delay, ms (0 disables). */
+  keepAlive: number;
+}
+
+const VERIFY_ERRORS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
+]);
+
+/** Connects and resolves with a socket ready for protocol bytes. */
+export function openTransport(target: ResolvedTarget, options: TransportOptions): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const where = describeTarget(target);
+    let socket: net.Socket;
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
+      socket.removeAllListeners();
+      socket.on('error', () => {});
+      socket.destroy();
+      reject(error);
+    };
+    const onError = (error: NodeJS.ErrnoException): void => fail(describeError(error, where));
+    let timer = setTimeout(() => fail(new ConnectionError(`connecting to ${where} timed out after ${options.connectTimeout} ms`)), options.connectTimeout);
+    const ready = (): void => {
+      clearTimeout(timer);
+      socket.removeListener('error', onError);
+      socket.setNoDelay?.(true);
+      if (target.kind === 'tls' && options.keepAlive > 0) socket.setKeepAlive(true, options.keepAlive);
+      resolve(socket);
+    };
+    if (target.kind === 'unix') {
+      socket = net.connect({ path: target.path }, ready);
+    } else {
+      const tcp = net.connect({ host: target.host, port: target.port });
+      socket = tcp;
+      tcp.once('connect', () => {
+        clearTimeout(timer);
+        tcp.removeListener('error', onError);
+        const servername = net.isIP(target.host) === 0 ? target.host : undefined;
+        const secure = tls.connect({ ...options.tls, socket: tcp, ...(servername ? { servername } : {}) });
+        socket = secure;
+        secure.on('error', onError);
+        timer = setTimeout(
+          () => fail(new ConnectionError(`TLS handshake with ${where} timed out after ${options.tlsHandshakeTimeout} ms`)),
+          options.tlsHandshakeTimeout,
+        );
+        secure.once('secureConnect', ready);
+      });
+    }
+    socket.on('error', onError);
+  });
+}
+
+function describeError(error: NodeJS.ErrnoException, where: string): ConnectionError {
+  const code = error.code ?? '';
+  if (VERIFY_ERRORS.has(code)) {
+    return new ConnectionError(
+      `TLS certificate of ${where} was not accepted (${code}: ${error.message}). Clacks servers often use self-signed certificates: ` +
+        'pass tls: { ca: <their certificate> } to trust it, or tls: { rejectUnauthorized: false } to skip verification.',
+      { cause: error },
+    );
+  }
+  return new ConnectionError(`cannot connect to ${where}: ${error.message}`, { cause: error });
+}

@@ -1,0 +1,96 @@
+/**
+ * Fans incoming events out to every open iterator, each with its own filter,
+ * buffer and overflow policy.
+ * @module
+ */
+import { EventQueue, type OverflowPolicy } from './event-queue.js';
+import type { ClacksEvent, ClacksEventType } from './types.js';
+
+/** Decodes SET values for an iterator (a value codec, such as the Perl codec). */
+export interface ValueDecoder<V> {
+  decode(wire: string): V;
+}
+
+/** Options of `client.events()`. */
+export interface EventOptions<V = string> {
+  /** Only these event types. `unsolicited` events are delivered only when listed here. */
+  types?: ClacksEventType[];
+  /** Only SET/NOTIFY events for these names (other event types are not affected). */
+  names?: string[];
+  /** Most events buffered while the consumer is busy. Default: the client's `eventBufferSize`. */
+  bufferSize?: number;
+  /** What happens when the buffer is full. Default: the client's `eventOverflow`. */
+  overflow?: OverflowPolicy;
+  /** Decode SET values with this codec (for example `perlCodec`); raw strings otherwise. */
+  codec?: ValueDecoder<V>;
+}
+
+interface Consumer {
+  queue: EventQueue<ClacksEvent<unknown>>;
+  types: Set<ClacksEventType> | undefined;
+  names: Set<string> | undefined;
+  decoder: ValueDecoder<unknown> | undefined;
+  unsolicited: boolean;
+}
+
+/** Default iterator settings of a hub. */
+export interface EventHubDefaults {
+  bufferSize: number;
+  overflow: OverflowPolicy;
+}
+
+export class EventHub {
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(private readonly defaults: EventHubDefaults) {}
+
+  /** Number of open iterators. */
+  get size(): number {
+    return this.consumers.size;
+  }
+
+  /** Opens an iterator; `onClose` runs when it ends. */
+  open<V>(options: EventOptions<V> = {}, onClose?: () => void): EventQueue<ClacksEvent<V>> {
+    const consumer: Consumer = {
+      queue: undefined as unknown as EventQueue<ClacksEvent<unknown>>,
+      types: options.types ? new Set(options.types) : undefined,
+      names: options.names ? new Set(options.names) : undefined,
+      decoder: options.codec as ValueDecoder<unknown> | undefined,
+      unsolicited: options.types?.includes('unsolicited') ?? false,
+    };
+    consumer.queue = new EventQueue<ClacksEvent<unknown>>({
+      bufferSize: options.bufferSize ?? this.defaults.bufferSize,
+      overflow: options.overflow ?? this.defaults.overflow,
+      onClose: () => {
+        this.consumers.delete(consumer);
+        onClose?.();
+      },
+    });
+    this.consumers.add(consumer);
+    return consumer.queue as EventQueue<ClacksEvent<V>>;
+  }
+
+  /** Delivers an event to every iterator whose filter accepts it. */
+  dispatch(event: ClacksEvent): void {
+    for (const consumer of this.consumers) {
+      if (consumer.types && !consumer.types.has(event.type)) continue;
+      if (event.type === 'unsolicited' && !consumer.unsolicited) continue;
+      if ((event.type === 'set' || event.type === 'notify') && consumer.names && !consumer.names.has(event.name)) continue;
+      if (event.type === 'set' && consumer.decoder) consumer.queue.push(decodeSet(event.name, event.value, consumer.decoder));
+      else consumer.queue.push(event);
+    }
+  }
+
+  /** Ends every iterator (with `error`, when given). */
+  endAll(error?: Error): void {
+    for (const consumer of [...this.consumers]) consumer.queue.end(error);
+  }
+}
+
+function decodeSet(name: string, value: string, decoder: ValueDecoder<unknown>): ClacksEvent<unknown> {
+  try {
+    return { type: 'set', name, value: decoder.decode(value) };
+  } catch (error) {
+    return { type: 'error', message: `cannot decode the value of SET ${name}: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
