@@ -75,9 +75,7 @@ export class ClientConnection {
       if (!this.closing) owner.handleLine(this, line);
     }, { encoding: 'latin1', maxLineLength: owner.maxLineLength });
     socket.setNoDelay?.(true);
-    socket.on('data', (chunk: Buffer) => {
-      if (!this.closing) owner.receive(this, chunk);
-    });
+    socket.on('data', (chunk: Buffer) => owner.receive(this, chunk));
     socket.on('drain', () => this.onDrain());
     socket.on('error', (error: Error) => owner.log('debug', `client ${this.cid}: ${error.message}`));
     socket.on('close', () => this.forget(0));

@@ -40,6 +40,7 @@ export class Hub implements ConnectionHost {
     authSuccesses: 0,
     authFailures: 0,
     clientsConnected: 0,
+    bytesReceived: 0,
     linesReceived: 0,
     clientsDropped: 0,
   };
@@ -86,6 +87,8 @@ export class Hub implements ConnectionHost {
   }
 
   receive(client: ClientConnection, chunk: Buffer): void {
+    this.stats.bytesReceived += chunk.length;
+    if (client.closing) return;
     this.turn(() => {
       try {
         client.reader.push(chunk);

@@ -12,6 +12,8 @@ export interface ServerStats {
   authFailures: number;
   /** Clients connected right now, logged in or not. */
   clientsConnected: number;
+  /** Bytes received from all clients (after TLS decryption). */
+  bytesReceived: number;
   /** Non-empty lines received from all clients. */
   linesReceived: number;
   /** Clients dropped with output still queued (not reading, stalled, line too long…). */
