@@ -17,3 +17,6 @@ export type * from './events/types.js';
 export * from './errors.js';
 export * from './wire/index.js';
 export { VERSION } from './version.js';
+export { createCache, ClacksCache, sanitizeKey } from './cache/clacks-cache.js';
+export type { CacheOptions } from './cache/clacks-cache.js';
+export * from './codec/index.js';
