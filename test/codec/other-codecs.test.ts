@@ -102,9 +102,8 @@ describe('custom codecs', () => {
     expect(() => codec.decode('v1|x')).toThrow(CodecError);
   });
 
-  it('the built-in codecs are ValueCodec<unknown> and ValueCodec<string>', () => {
-    const any: ValueCodec[] = [perlCodec, jsonCodec];
-    const strings: ValueCodec<string>[] = [rawCodec, perlCodec, jsonCodec];
-    for (const codec of [...any, ...strings]) expect(codec.decode(codec.encode('same'))).toBe('same');
+  it('the built-in codecs are interchangeable ValueCodecs', () => {
+    const codecs: ValueCodec[] = [perlCodec, jsonCodec, rawCodec];
+    for (const codec of codecs) expect(codec.decode(codec.encode('same'))).toBe('same');
   });
 });
