@@ -1,16 +1,19 @@
 import { defineConfig } from 'tsup';
 
+const library = {
+  entry: { index: 'src/index.ts' },
+  dts: true,
+  sourcemap: true,
+  target: 'node20',
+  platform: 'node',
+} as const;
+
 export default defineConfig([
-  {
-    // The library: ESM first, a CJS build beside it, and types for both.
-    entry: { index: 'src/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'node20',
-    platform: 'node',
-  },
+  // The library, ESM first.
+  { ...library, format: ['esm'] },
+  // The CommonJS build bundles the ESM-only runtime dependencies (p-timeout),
+  // so `require('net-clacks')` works on every Node 20 release.
+  { ...library, format: ['cjs'], noExternal: [/^p-timeout$/, /^p-queue$/] },
   {
     // The `clacks` command: one ESM file with a shebang.
     entry: { 'cli/main': 'src/cli/main.ts' },

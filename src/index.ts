@@ -20,3 +20,4 @@ export { VERSION } from './version.js';
 export { createCache, ClacksCache, sanitizeKey } from './cache/clacks-cache.js';
 export type { CacheOptions } from './cache/clacks-cache.js';
 export * from './codec/index.js';
+export * from './server/index.js';
