@@ -1,1 +1,16 @@
-console.log("clacks CLI: coming soon");
+/**
+ * The `clacks` command. Each subcommand lives in its own file and is added
+ * here with `program.addCommand(...)`.
+ * @module
+ */
+import { Command } from 'commander';
+import { VERSION } from '../server/server-info.js';
+import { serveCommand } from './serve.js';
+
+const program = new Command('clacks')
+  .description('Tools for the CLACKS interprocess messaging and caching protocol')
+  .version(VERSION);
+
+program.addCommand(serveCommand());
+
+await program.parseAsync(process.argv);

@@ -55,8 +55,9 @@ export class ClientConnection {
   lastOutputAt = this.connectedAt;
   /** When the socket last refused more output; 0 while it takes everything. */
   blockedSince = 0;
-  /** No more input is handled once the connection is closing. */
+  /** No more input is handled once the connection is closing, nor once it sent QUIT. */
   closing = false;
+  ignoreInput = false;
 
   private readonly socket: Socket;
   private readonly owner: ConnectionHost;
@@ -72,7 +73,7 @@ export class ClientConnection {
     this.cid = `${identity.host}:${identity.port}`;
     // latin1: one char per byte, so values pass through untouched (PROTOCOL.md, "Transport").
     this.reader = new LineReader((line) => {
-      if (!this.closing) owner.handleLine(this, line);
+      if (!this.closing && !this.ignoreInput) owner.handleLine(this, line);
     }, { encoding: 'latin1', maxLineLength: owner.maxLineLength });
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => owner.receive(this, chunk));

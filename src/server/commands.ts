@@ -104,7 +104,7 @@ function execute(hub: Hub, client: ClientConnection, command: ClientCommand): vo
       // An unknown cid is ignored without a word (transcript 04).
       return hub.clients.get(command.cid)?.end(encodeServerLine({ type: 'quit' }));
     case 'quit':
-      return client.end();
+      return hub.endLater(client);
     case 'unknown':
       return client.send(encodeServerLine({ type: 'overhead', flags: 'E', value: `unknown_command ${command.line}` }));
   }

@@ -27,7 +27,9 @@ type Deferred =
   /** For every client that is monitoring when the turn ends. */
   | { kind: 'debug'; text: string }
   /** For every logged-in client except `except`. */
-  | { kind: 'broadcast'; text: string; except: ClientConnection | undefined };
+  | { kind: 'broadcast'; text: string; except: ClientConnection | undefined }
+  /** Closes the client after what was queued before. */
+  | { kind: 'end'; client: ClientConnection };
 
 export class Hub implements ConnectionHost {
   readonly clients = new Map<string, ClientConnection>();
@@ -123,6 +125,15 @@ export class Hub implements ConnectionHost {
   /** Queues a reply for the end of the turn (`Welcome!`, `permission_denied`). */
   replyLater(client: ClientConnection, text: string): void {
     this.defer({ kind: 'reply', client, text });
+  }
+
+  /**
+   * QUIT: ignore the rest of the input and close at the end of the turn, so
+   * that a pipelined `Welcome!` or `permission_denied` still goes out first.
+   */
+  endLater(client: ClientConnection): void {
+    client.ignoreInput = true;
+    this.defer({ kind: 'end', client });
   }
 
   /** `DEBUG <text>` to every monitor, at the end of the turn. Nothing to do without monitors. */
@@ -233,6 +244,9 @@ export class Hub implements ConnectionHost {
         for (const client of this.clients.values()) {
           if (client.user !== undefined && client !== item.except) client.send(item.text);
         }
+        break;
+      case 'end':
+        item.client.end();
         break;
     }
   }

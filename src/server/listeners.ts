@@ -52,8 +52,12 @@ async function listenTls(options: TlsListenerOptions, handshakeTimeout: number, 
     (socket) => events.onClient(socket, 'tls'),
   );
   server.on('connection', (socket: Socket) => events.onRawSocket(socket));
-  // Plain text on the TLS port, or a handshake that never finishes: Node closes the socket.
-  server.on('tlsClientError', (error) => events.onHandshakeError(error));
+  // Plain text on the TLS port, or a handshake past its deadline. With a
+  // listener for this event Node leaves closing the socket to us.
+  server.on('tlsClientError', (error, socket) => {
+    socket.destroy();
+    events.onHandshakeError(error);
+  });
   await listen(server, (done) => server.listen(options.port, host, done));
   const bound = server.address();
   const port = typeof bound === 'object' && bound !== null ? bound.port : options.port;

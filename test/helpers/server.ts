@@ -52,7 +52,7 @@ export interface TestServer {
   connectPlainTcp(): Promise<RawConnection>;
 }
 
-export interface TestServerOptions extends Partial<ServerOptions> {
+export interface TestServerOptions extends Omit<Partial<ServerOptions>, 'tls'> {
   /** Listen on a temporary Unix socket (default true). */
   unix?: boolean;
   /** Listen on 127.0.0.1:0 with TLS (default false). */
