@@ -879,22 +879,25 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
     this.finish(new ClosedError('the client was closed before the reply arrived'), false);
   }
 
-  /** Stops reconnecting, timers and any half-made connection; fails what waits offline. */
-  private stopAll(): void {
+  /**
+   * Stops reconnecting, timers and any half-made connection; fails what waits
+   * offline with `reason` (a fatal error such as AuthenticationError must
+   * reach the callers, not a generic ClosedError).
+   */
+  private stopAll(reason: Error = new ClosedError('the client was closed before the connection returned')): void {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     this.stopTimers();
     this.attempting?.destroy(new ClosedError('the client was closed while connecting'));
-    this.offline?.failAll(new ClosedError('the client was closed before the connection returned'));
+    this.offline?.failAll(reason);
   }
 
   /** A fatal error: no more reconnecting; everything pending rejects with it. */
   private terminate(reason: Error): void {
     if (this.isFinished) return;
     this.machine.moveTo('closing');
-    this.stopAll();
+    this.stopAll(reason);
     this.connection?.destroy();
-    this.offline?.failAll(reason);
     this.report(reason);
     this.finish(reason, true);
     this.closePromise ??= Promise.resolve();
