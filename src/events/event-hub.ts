@@ -8,6 +8,7 @@ import type { ClacksEvent, ClacksEventType } from './types.js';
 
 /** Decodes SET values for an iterator (a value codec, such as the Perl codec). */
 export interface ValueDecoder<V> {
+  /** The value carried by `wire` (the text after `=` of a SET line). */
   decode(wire: string): V;
 }
 
