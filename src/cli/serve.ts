@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { startServer, type ListenerOptions, type Permission, type ServerOptions, type UserOptions } from '../server/index.js';
+import { startServer, type ClacksServer, type ListenerOptions, type Permission, type ServerOptions, type UserOptions } from '../server/index.js';
 
 interface ServeFlags {
   socket?: string[];
@@ -15,7 +15,7 @@ interface ServeFlags {
   port?: number;
   cert?: string;
   key?: string;
-  user: UserOptions[];
+  user?: UserOptions[];
   pingTimeout?: number;
   authTimeout?: number;
   persist?: string;
@@ -26,16 +26,15 @@ interface ServeFlags {
 export function serveCommand(): Command {
   return new Command('serve')
     .description('run a CLACKS server on a Unix socket and/or a TLS TCP port')
-    .option('--socket <path>', 'listen on this Unix domain socket (repeatable)', collect<string>((path) => path), [])
+    .option('--socket <path>', 'listen on this Unix domain socket (repeatable)', collect<string>((path) => path))
     .option('--host <host>', 'address of the TLS listener', '127.0.0.1')
     .option('--port <port>', 'TLS TCP port (0 picks a free one); needs --cert and --key', parseNumber('port'))
     .option('--cert <file>', 'PEM certificate for the TLS listener')
     .option('--key <file>', 'PEM private key for the TLS listener')
-    .requiredOption(
+    .option(
       '--user <name:password[:perms]>',
-      'a user (repeatable); perms is a combination of r, w, m; the first user is the main user with every permission',
+      'a user (repeatable, at least one); perms is a combination of r, w, m; the first user is the main user with every permission',
       collect(parseUser),
-      [],
     )
     .option('--ping-timeout <seconds>', 'drop clients that have not sent PING for this long (default 180)', parseNumber('seconds'))
     .option('--auth-timeout <seconds>', 'drop clients that have not logged in after this long (default 15)', parseNumber('seconds'))
@@ -47,7 +46,12 @@ export function serveCommand(): Command {
 
 async function serve(flags: ServeFlags): Promise<void> {
   const options = toServerOptions(flags);
-  const server = await startServer(options);
+  let server: ClacksServer;
+  try {
+    server = await startServer(options);
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error), 1);
+  }
   for (const address of server.addresses) {
     const where = address.kind === 'unix' ? `unix:${address.path}` : `tls://${address.host}:${address.port}`;
     if (!flags.quiet) console.log(`clacks: listening on ${where}`);
@@ -75,6 +79,7 @@ function toServerOptions(flags: ServeFlags): ServerOptions {
     listeners.push({ host: flags.host, port: flags.port, tls: { cert: readFileSync(flags.cert), key: readFileSync(flags.key) } });
   }
   if (listeners.length === 0) fail('give --socket PATH and/or --port P --cert FILE --key FILE');
+  if (flags.user === undefined || flags.user.length === 0) fail('give at least one --user NAME:PASSWORD[:PERMS]');
   const seconds = (value: number | undefined) => (value === undefined ? undefined : value * 1000);
   return {
     listeners,
@@ -107,8 +112,8 @@ function parseUser(text: string): UserOptions {
   return { username, password, permissions };
 }
 
-function collect<T>(parse: (text: string) => T): (text: string, previous: T[]) => T[] {
-  return (text, previous) => [...previous, parse(text)];
+function collect<T>(parse: (text: string) => T): (text: string, previous: T[] | undefined) => T[] {
+  return (text, previous) => [...(previous ?? []), parse(text)];
 }
 
 function parseNumber(what: string): (text: string) => number {
@@ -119,7 +124,7 @@ function parseNumber(what: string): (text: string) => number {
   };
 }
 
-function fail(message: string): never {
+function fail(message: string, exitCode = 2): never {
   console.error(`clacks serve: ${message}`);
-  process.exit(2);
+  process.exit(exitCode);
 }
