@@ -78,6 +78,13 @@ export async function startProxy(upstream: ProxyUpstream, listenOn: 'unix' | 'tc
     if (socketPath) server.listen(socketPath, resolve);
     else server.listen(0, '127.0.0.1', resolve);
   });
+  function dropAll(): void {
+    for (const pair of [...pairs]) {
+      pairs.delete(pair);
+      pair.downstream.destroy();
+      pair.upstream.destroy();
+    }
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : undefined;
 
@@ -107,15 +114,9 @@ export async function startProxy(upstream: ProxyUpstream, listenOn: 'unix' | 'tc
         pair.upstream.resume();
       }
     },
-    dropAll() {
-      for (const pair of [...pairs]) {
-        pairs.delete(pair);
-        pair.downstream.destroy();
-        pair.upstream.destroy();
-      }
-    },
+    dropAll,
     async close() {
-      this.dropAll();
+      dropAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
