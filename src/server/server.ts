@@ -44,6 +44,8 @@ class RunningServer implements ClacksServer {
   private readonly listeners: BoundListener[] = [];
   /** Every accepted socket until it closes, TLS handshakes in progress included. */
   private readonly sockets = new Set<Socket>();
+  /** The sockets of clients (past the handshake), which shutdown waits for so QUIT gets through. */
+  private readonly clientSockets = new Set<Socket>();
   private readonly persister: Persister | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private shutdownTimer: NodeJS.Timeout | undefined;
@@ -76,6 +78,8 @@ class RunningServer implements ClacksServer {
       },
       onClient: (socket: Socket, kind: 'unix' | 'tls') => {
         if (this.closing) return void socket.destroy();
+        this.clientSockets.add(socket);
+        socket.once('close', () => this.clientSockets.delete(socket));
         this.hub.accept(socket, kind);
       },
       onHandshakeError: (error: Error) => this.hub.log('debug', `TLS handshake failed: ${error.message}`),
@@ -108,10 +112,12 @@ class RunningServer implements ClacksServer {
     await this.persister?.stop();
   }
 
+  /** Gives clients a moment to take their QUIT, then cuts off everything left (handshakes included). */
   private async socketsGone(): Promise<void> {
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
-    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    for (const socket of this.sockets) socket.destroy();
+    while (this.clientSockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const socket of [...this.clientSockets, ...this.sockets]) socket.destroy();
+    this.clientSockets.clear();
     this.sockets.clear();
   }
 }

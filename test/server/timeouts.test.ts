@@ -56,10 +56,11 @@ describe('timeouts (transcript 09)', () => {
   });
 
   it('(d) PING keeps a client connected', async () => {
-    const { connectUnix } = await startTestServer({ pingTimeout: 500 });
+    const { connectUnix } = await startTestServer({ pingTimeout: 1000 });
     const client = await connectUnix();
     client.write(`CLACKS pinger\r\n${AUTH.main}`);
-    for (let i = 0; i < 15; i++) {
+    // 2.5 s, well past the ping timeout.
+    for (let i = 0; i < 25; i++) {
       client.write('PING\r\n');
       await sleep(100);
     }

@@ -40,3 +40,16 @@ describe('TLS edge cases (transcript 10)', () => {
     expect(server.stats.connectionsAccepted).toBe(0);
   });
 });
+
+describe('shutdown with a TLS handshake in progress', () => {
+  afterEach(stopTestServers);
+
+  it('does not wait for a peer that never starts TLS', async () => {
+    const { connectPlainTcp, server } = await startTestServer({ unix: false, tls: true });
+    const silent = await connectPlainTcp();
+    const started = Date.now();
+    await server.close();
+    expect(Date.now() - started).toBeLessThan(1500);
+    await silent.waitForClose();
+  });
+});
