@@ -130,6 +130,8 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
   private readonly lastSentValues = new Map<string, string>();
   private connection: Connection | undefined;
   private attempting: Connection | undefined;
+  /** Cancels a connect / TLS handshake in progress (before a Connection exists) when the client closes. */
+  private transportAbort: AbortController | undefined;
   private serverCursor = 0;
   private currentServer: ResolvedTarget | undefined;
   private seq = 0;
@@ -675,12 +677,20 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
    * live name, MONITOR and NOPING, without waiting for the greeting.
    */
   private async open(server: ResolvedTarget): Promise<Connection> {
-    const socket = await openTransport(server, {
-      ...(this.tls ? { tls: this.tls } : {}),
-      connectTimeout: this.settings.connectTimeout,
-      tlsHandshakeTimeout: this.settings.tlsHandshakeTimeout,
-      keepAlive: this.settings.keepAlive,
-    });
+    const abort = new AbortController();
+    this.transportAbort = abort;
+    let socket: Awaited<ReturnType<typeof openTransport>>;
+    try {
+      socket = await openTransport(server, {
+        ...(this.tls ? { tls: this.tls } : {}),
+        connectTimeout: this.settings.connectTimeout,
+        tlsHandshakeTimeout: this.settings.tlsHandshakeTimeout,
+        keepAlive: this.settings.keepAlive,
+        signal: abort.signal,
+      });
+    } finally {
+      if (this.transportAbort === abort) this.transportAbort = undefined;
+    }
     if (this.isFinished) {
       socket.destroy();
       throw new ClosedError('the client was closed while connecting');
@@ -888,6 +898,8 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     this.stopTimers();
+    // A socket still connecting or in its TLS handshake would otherwise stay open until its deadline.
+    this.transportAbort?.abort();
     this.attempting?.destroy(new ClosedError('the client was closed while connecting'));
     this.offline?.failAll(reason);
   }

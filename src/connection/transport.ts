@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { ConnectionError } from '../errors.js';
+import { ClosedError, ConnectionError } from '../errors.js';
 import { describeTarget, type ResolvedTarget } from '../client/options.js';
 
 /** Options of {@link openTransport}. */
@@ -18,6 +18,12 @@ export interface TransportOptions {
   tlsHandshakeTimeout: number;
   /** TCP keepalive initial delay, ms (0 disables). */
   keepAlive: number;
+  /**
+   * Abandons the attempt (the client was closed meanwhile): the socket is
+   * destroyed at once and the promise rejects with ClosedError, instead of
+   * lingering, timer included, until a connect or TLS handshake deadline.
+   */
+  signal?: AbortSignal;
 }
 
 const VERIFY_ERRORS = new Set([
@@ -34,9 +40,13 @@ const VERIFY_ERRORS = new Set([
 export function openTransport(target: ResolvedTarget, options: TransportOptions): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const where = describeTarget(target);
+    const signal = options.signal;
+    if (signal?.aborted) return reject(new ClosedError(`the connection attempt to ${where} was abandoned`));
     let socket: net.Socket;
+    const onAbort = (): void => fail(new ClosedError(`the connection attempt to ${where} was abandoned`));
     const fail = (error: Error): void => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.removeAllListeners();
       socket.on('error', () => {});
       socket.destroy();
@@ -46,6 +56,7 @@ export function openTransport(target: ResolvedTarget, options: TransportOptions)
     let timer = setTimeout(() => fail(new ConnectionError(`connecting to ${where} timed out after ${options.connectTimeout} ms`)), options.connectTimeout);
     const ready = (): void => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.removeListener('error', onError);
       socket.setNoDelay?.(true);
       if (target.kind === 'tls' && options.keepAlive > 0) socket.setKeepAlive(true, options.keepAlive);
@@ -71,6 +82,7 @@ export function openTransport(target: ResolvedTarget, options: TransportOptions)
       });
     }
     socket.on('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
