@@ -16,7 +16,8 @@ export type ProxyUpstream = { path: string } | { host: string; port: number };
 
 interface Pair {
   downstream: net.Socket;
-  upstream: net.Socket;
+  /** Absent for a connection accepted while swallowing. */
+  upstream: net.Socket | undefined;
 }
 
 export interface TestProxy {
@@ -32,8 +33,13 @@ export interface TestProxy {
   readonly frozen: boolean;
   /** Stops forwarding in both directions; sockets stay open, new ones are accepted but held too. */
   freeze(): void;
-  /** Resumes forwarding; bytes held by the kernel while frozen flow on. */
+  /** Resumes forwarding; bytes held by the kernel while frozen flow on. Also ends {@link swallow}. */
   thaw(): void;
+  /**
+   * New connections are accepted and read, but go nowhere and get no answer
+   * (a black hole that still notices when the peer closes). Existing ones are kept.
+   */
+  swallow(): void;
   /** Destroys every open connection (both sides). */
   dropAll(): void;
   /** Drops everything and stops listening. */
@@ -44,12 +50,22 @@ export interface TestProxy {
 export async function startProxy(upstream: ProxyUpstream, listenOn: 'unix' | 'tcp'): Promise<TestProxy> {
   const pairs = new Set<Pair>();
   let frozen = false;
+  let swallowing = false;
   let connections = 0;
   const dir = listenOn === 'unix' ? mkdtempSync(path.join(tmpdir(), 'net-clacks-proxy-')) : undefined;
   const socketPath = dir ? path.join(dir, 'proxy.sock') : undefined;
 
   const server = net.createServer((downstream) => {
     connections++;
+    if (swallowing) {
+      const pair: Pair = { downstream, upstream: undefined };
+      pairs.add(pair);
+      downstream.on('data', () => {});
+      downstream.on('error', () => downstream.destroy());
+      downstream.on('end', () => downstream.destroy());
+      downstream.on('close', () => pairs.delete(pair));
+      return;
+    }
     const upstreamSocket = net.connect(upstream);
     const pair: Pair = { downstream, upstream: upstreamSocket };
     pairs.add(pair);
@@ -82,7 +98,7 @@ export async function startProxy(upstream: ProxyUpstream, listenOn: 'unix' | 'tc
     for (const pair of [...pairs]) {
       pairs.delete(pair);
       pair.downstream.destroy();
-      pair.upstream.destroy();
+      pair.upstream?.destroy();
     }
   }
   const address = server.address();
@@ -104,15 +120,19 @@ export async function startProxy(upstream: ProxyUpstream, listenOn: 'unix' | 'tc
       frozen = true;
       for (const pair of pairs) {
         pair.downstream.pause();
-        pair.upstream.pause();
+        pair.upstream?.pause();
       }
     },
     thaw() {
       frozen = false;
+      swallowing = false;
       for (const pair of pairs) {
         pair.downstream.resume();
-        pair.upstream.resume();
+        pair.upstream?.resume();
       }
+    },
+    swallow() {
+      swallowing = true;
     },
     dropAll,
     async close() {

@@ -1,0 +1,116 @@
+/**
+ * Fault: what a client leaves behind. After close() — also a close() in the
+ * middle of reconnecting — no socket or timer of the client may stay open,
+ * no reconnect may follow, and every promise must have settled.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClosedError, createClient, type ClacksClient } from '../../../src/index.js';
+import { nextMatching, startEnv, TRANSPORTS, waitFor, type TestEnv } from '../../helpers/client-env.js';
+import { countResources, expectResourcesBackTo, FAST, SettleTracker, viaProxy } from '../../helpers/faults.js';
+import { startProxy, type TestProxy } from '../../helpers/proxy.js';
+
+let env: TestEnv | undefined;
+let proxy: TestProxy | undefined;
+const clients: ClacksClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  await proxy?.close();
+  proxy = undefined;
+  await env?.dispose();
+  env = undefined;
+});
+
+/** Lets sockets of the set-up finish opening or closing before a baseline is taken. */
+const quiet = () => new Promise((resolve) => setTimeout(resolve, 100));
+
+describe.each(TRANSPORTS)('no leaked handles over %s', (transport) => {
+  it('close() after a reconnect leaves no socket or timer of the client', async () => {
+    env = await startEnv();
+    const upstream = transport === 'unix' ? { path: env.socketPath } : { host: '127.0.0.1', port: env.port };
+    proxy = await startProxy(upstream, transport === 'unix' ? 'unix' : 'tcp');
+    await quiet();
+    const baseline = countResources();
+
+    const client = await createClient({ ...viaProxy(proxy, transport), ...FAST, pingInterval: 100, offlineQueue: { timeout: 5000 } });
+    clients.push(client);
+    const subscription = client.subscribe('handles');
+    const events = client.events();
+    const status = client.status();
+    await subscription.ready;
+    await client.retrieve('k');
+    proxy.dropAll();
+    await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
+    await client.retrieve('k');
+
+    await client.close();
+    const after = await expectResourcesBackTo(baseline);
+    expect(after).toEqual(baseline);
+    await expect(nextMatching(events, () => false, 1000)).rejects.toThrow(/ended/);
+  });
+
+  it('close() while reconnecting stops it: every pending promise settles, no attempt follows, nothing is left open', async () => {
+    env = await startEnv();
+    await quiet();
+    const baseline = countResources();
+
+    const client = await env.connect(transport, { ...FAST, reconnectPolicy: () => 50 });
+    const status = client.status();
+    const subscription = client.subscribe('closing');
+    await subscription.ready;
+    await env.stop();
+    await nextMatching(status, (event) => event.type === 'reconnecting', 5000);
+    await nextMatching(status, (event) => event.type === 'reconnecting', 5000); // a failed attempt, and the next scheduled
+
+    const pending = new SettleTracker();
+    pending.track(client.retrieve('a'));
+    pending.track(client.keylist());
+    pending.track(client.flush());
+    pending.track(client.store('b', 'c'));
+    pending.track(client.set('closing', 'x'));
+    await client.close();
+    expect(client.state).toBe('closed');
+    await pending.allSettled(1000);
+    expect(pending.errors).toHaveLength(5);
+    for (const error of pending.errors) expect(error).toBeInstanceOf(ClosedError);
+    await expect(nextMatching(subscription, () => false, 1000)).rejects.toThrow(/ended/);
+
+    // The server returns: the closed client must not come back. With the
+    // server up again the handle counts are comparable to the baseline.
+    await env.restart();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(env.server.stats.connectionsAccepted).toBe(0);
+    const after = await expectResourcesBackTo(baseline);
+    expect(after).toEqual(baseline);
+  });
+
+  it('close() while an attempt hangs in its handshake (a black hole) ends the attempt at once', async () => {
+    env = await startEnv();
+    const upstream = transport === 'unix' ? { path: env.socketPath } : { host: '127.0.0.1', port: env.port };
+    proxy = await startProxy(upstream, transport === 'unix' ? 'unix' : 'tcp');
+    await quiet();
+    const baseline = countResources();
+
+    // Handshake deadlines far beyond the test: only close() can end the attempt.
+    const client = await createClient({
+      ...viaProxy(proxy, transport),
+      ...FAST,
+      timeouts: { connect: 60_000, tlsHandshake: 60_000, header: 60_000, auth: 60_000 },
+    });
+    clients.push(client);
+    const status = client.status();
+    proxy.swallow();
+    proxy.dropAll();
+    await nextMatching(status, (event) => event.type === 'reconnecting', 5000);
+    await waitFor(() => proxy!.connections >= 2 && proxy!.active >= 1, 5000, 'a reconnect attempt to hang');
+    const read = client.retrieve('x');
+
+    const started = Date.now();
+    await client.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    await expect(read).rejects.toBeInstanceOf(ClosedError);
+    // The black hole sees the attempt's socket close, at once rather than at a handshake deadline.
+    await waitFor(() => proxy!.active === 0, 1000, 'the hanging attempt to be closed');
+    const after = await expectResourcesBackTo(baseline);
+    expect(after).toEqual(baseline);
+  });
+});
