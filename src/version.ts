@@ -1,2 +1,8 @@
-/** The package version (a test keeps it equal to package.json). */
-export const VERSION = '0.1.0';
+/**
+ * The package version, read from package.json (inlined by the bundler).
+ * @module
+ */
+import packageJson from '../package.json' with { type: 'json' };
+
+/** The version of net-clacks. */
+export const VERSION: string = packageJson.version;

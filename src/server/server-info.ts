@@ -2,10 +2,9 @@
  * The identification the server sends in its greeting, `CLACKS <info>`.
  * @module
  */
-import packageJson from '../../package.json' with { type: 'json' };
+import { VERSION } from '../version.js';
 
-/** The package version, from package.json (inlined by the bundler). */
-export const VERSION: string = packageJson.version;
+export { VERSION };
 
 /** Default greeting identification: `net-clacks <version>`. */
 export const SERVER_INFO = `net-clacks ${VERSION}`;
