@@ -6,11 +6,13 @@
 import { Command } from 'commander';
 import { VERSION } from '../server/server-info.js';
 import { serveCommand } from './serve.js';
+import { addClientCommands } from './commands.js';
 
 const program = new Command('clacks')
   .description('Tools for the CLACKS interprocess messaging and caching protocol')
   .version(VERSION);
 
 program.addCommand(serveCommand());
+addClientCommands(program);
 
 await program.parseAsync(process.argv);
