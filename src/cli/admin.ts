@@ -84,8 +84,9 @@ export function disconnectCommand(): Command {
     .description('CLIENTDISCONNECT: make the server drop a client, by its CID from `clacks clients` (manage permission)')
     .argument('<cid>', 'client id')
     .action((cid: string, flags: CommandFlags) =>
-      runOnce(flags, 'disconnect', async ({ client, out }) => {
+      runOnce(flags, 'disconnect', async ({ client, out, confirm }) => {
         await client.clientDisconnect(cid);
+        await confirm();
         out.jsonOnly({ ok: true, command: 'disconnect', cid });
       }),
     );

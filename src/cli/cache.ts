@@ -14,8 +14,9 @@ export function storeCommand(): Command {
     .argument('<name>', 'key')
     .argument('<value>', 'value (one line)')
     .action((name: string, value: string, flags: CommandFlags) =>
-      runOnce(flags, 'store', async ({ client, out }) => {
+      runOnce(flags, 'store', async ({ client, out, confirm }) => {
         await client.store(name, value);
+        await confirm();
         out.jsonOnly({ ok: true, command: 'store', name, value });
       }),
     );
@@ -51,9 +52,10 @@ export function incrementCommand(kind: 'incr' | 'decr'): Command {
     .argument('<name>', 'key (a missing or non-numeric value counts as 0)')
     .argument('[step]', 'a number, e.g. 5 or 1.5')
     .action((name: string, step: string | undefined, flags: CommandFlags) =>
-      runOnce(flags, kind, async ({ client, out }) => {
+      runOnce(flags, kind, async ({ client, out, confirm }) => {
         if (kind === 'incr') await client.increment(name, step);
         else await client.decrement(name, step);
+        await confirm(); // a refused INCREMENT must not print the old value as if it were new
         // Pipelined behind the change; another client's change in between would show here.
         const value = await client.retrieve(name);
         out.result({ name, value: value ?? null }, value ?? '');
@@ -66,8 +68,9 @@ export function removeCommand(): Command {
     .description('REMOVE a key from the cache')
     .argument('<name>', 'key')
     .action((name: string, flags: CommandFlags) =>
-      runOnce(flags, 'rm', async ({ client, out }) => {
+      runOnce(flags, 'rm', async ({ client, out, confirm }) => {
         await client.remove(name);
+        await confirm();
         out.jsonOnly({ ok: true, command: 'rm', name });
       }),
     );
@@ -91,8 +94,9 @@ export function clearCacheCommand(): Command {
   return clientCommand('clearcache')
     .description('CLEARCACHE: empty the whole cache (manage permission)')
     .action((flags: CommandFlags) =>
-      runOnce(flags, 'clearcache', async ({ client, out }) => {
+      runOnce(flags, 'clearcache', async ({ client, out, confirm }) => {
         await client.clearcache();
+        await confirm();
         out.jsonOnly({ ok: true, command: 'clearcache' });
       }),
     );

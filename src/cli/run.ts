@@ -57,6 +57,8 @@ export interface Session {
   stopped: AbortSignal;
   /** From now on, print server errors on stderr as they come instead of collecting them. */
   reportServerErrorsLive(): void;
+  /** `flush()`, then throws the first server error reported so far: a write was refused. */
+  confirm(): Promise<void>;
 }
 
 /** A client subcommand: the connection and output flags, and help after a usage error. */
@@ -99,10 +101,7 @@ async function run(flags: CommandFlags, subcommand: string, mode: 'once' | 'stre
     const session = newSession(connected, out, controller.signal);
     if (mode === 'stream') watchConnection(connected, out);
     await body(session);
-    if (mode === 'once') {
-      await connected.flush();
-      if (session.serverErrors.length > 0) throw session.serverErrors[0];
-    }
+    if (mode === 'once') await session.confirm();
   } catch (error) {
     if (!(controller.signal.aborted && isClosedError(error))) {
       code = exitCodeFor(error);
@@ -122,6 +121,11 @@ function newSession(client: ClacksClient, out: Output, stopped: AbortSignal): Se
     stopped,
     reportServerErrorsLive() {
       live = true;
+    },
+    async confirm() {
+      await client.flush();
+      const error = session.serverErrors.shift();
+      if (error) throw error;
     },
   };
   client.on('error', (error) => {

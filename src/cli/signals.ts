@@ -13,8 +13,9 @@ export function notifyCommand(): Command {
     .description('send NOTIFY NAME to the clients listening to NAME')
     .argument('<name>', 'signal name')
     .action((name: string, flags: CommandFlags) =>
-      runOnce(flags, 'notify', async ({ client, out }) => {
+      runOnce(flags, 'notify', async ({ client, out, confirm }) => {
         await client.notify(name);
+        await confirm();
         out.jsonOnly({ ok: true, command: 'notify', name });
       }),
     );
@@ -31,9 +32,10 @@ export function setCommand(): Command {
     .argument('<value>', 'value (one line)')
     .option('--store', 'also store the value in the cache (SETANDSTORE)')
     .action((name: string, value: string, flags: SetFlags) =>
-      runOnce(flags, 'set', async ({ client, out }) => {
+      runOnce(flags, 'set', async ({ client, out, confirm }) => {
         if (flags.store) await client.setAndStore(name, value);
         else await client.set(name, value);
+        await confirm();
         out.jsonOnly({ ok: true, command: flags.store ? 'setandstore' : 'set', name, value });
       }),
     );
