@@ -1,0 +1,172 @@
+/**
+ * A hand-written SVG chart of the run: for every scenario, the SDK's figure
+ * relative to the raw baseline measured beside it (raw = 1.0, longer is
+ * better, a dashed line at the 0.8 target); memory growth in MB against the
+ * 50 MB limit; and, when present, the other server relative to the embedded
+ * one. No dependency: strings in, one SVG document out.
+ * @module
+ */
+import type { Row } from './context.js';
+import { formatFigure, type BenchReport } from './report.js';
+
+interface Bar {
+  name: string;
+  /** Length on the panel's scale. */
+  value: number;
+  /** Printed at the bar's end. */
+  text: string;
+  color: string;
+}
+
+interface Group {
+  label: string;
+  sublabel: string;
+  bars: Bar[];
+}
+
+interface Panel {
+  title: string;
+  groups: Group[];
+  reference?: { value: number; label: string };
+  /** Axis caption. */
+  axis: string;
+}
+
+const COLORS = { raw: '#9aa5b1', sdk: '#2f6fdf', events: '#2f6fdf', other: '#d97706' } as const;
+const WIDTH = 960;
+const LABEL_WIDTH = 300;
+const BAR_HEIGHT = 16;
+const BAR_GAP = 4;
+const GROUP_GAP = 14;
+const PLOT_WIDTH = WIDTH - LABEL_WIDTH - 150;
+
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Speed relative to raw: > 1 is faster, whichever way the unit points. */
+function relative(row: Row): number | undefined {
+  if (!row.raw || !row.sdk || row.raw.median === 0 || row.sdk.median === 0) return undefined;
+  return row.better === 'higher' ? row.sdk.median / row.raw.median : row.raw.median / row.sdk.median;
+}
+
+function speedPanel(rows: Row[]): Panel {
+  return {
+    title: 'SDK speed relative to the raw baseline, same server, same run (raw = 1.0; longer is better)',
+    axis: 'relative speed',
+    reference: { value: 0.8, label: 'target 0.8x' },
+    groups: rows
+      .filter((row) => relative(row) !== undefined)
+      .map((row) => ({
+        label: row.scenario,
+        sublabel: row.metric,
+        bars: [
+          { name: 'raw', value: 1, text: `raw ${formatFigure(row.raw?.median, row.unit)} ${row.unit}`, color: COLORS.raw },
+          {
+            name: 'SDK',
+            value: relative(row) as number,
+            text: `SDK ${formatFigure(row.sdk?.median, row.unit)} ${row.unit} (${(relative(row) as number).toFixed(2)}x)`,
+            color: COLORS.sdk,
+          },
+        ],
+      })),
+  };
+}
+
+function memoryPanel(rows: Row[]): Panel {
+  return {
+    title: 'Memory: peak growth over a GC’d baseline, client process only (MB; shorter is better)',
+    axis: 'MB',
+    reference: { value: 50, label: 'limit 50 MB' },
+    groups: rows.map((row) => ({
+      label: row.scenario,
+      sublabel: row.metric,
+      bars: [
+        { name: 'raw', value: Math.max(0, row.raw?.median ?? 0), text: `raw ${formatFigure(row.raw?.median, 'MB')} MB`, color: COLORS.raw },
+        { name: 'SDK', value: Math.max(0, row.sdk?.median ?? 0), text: `SDK ${formatFigure(row.sdk?.median, 'MB')} MB`, color: COLORS.sdk },
+      ],
+    })),
+  };
+}
+
+function serverPanel(report: BenchReport): Panel | undefined {
+  const servers = report.servers;
+  if (!servers || !servers.other) return undefined;
+  return {
+    title: `Servers: raw baseline against ${servers.other} relative to the embedded server (embedded = 1.0; longer is better)`,
+    axis: 'relative speed',
+    groups: servers.rows.map((row) => {
+      const speed = row.other ? (row.better === 'higher' ? row.other.median / row.embedded.median : row.embedded.median / row.other.median) : 0;
+      return {
+        label: row.workload,
+        sublabel: row.unit,
+        bars: [
+          { name: 'embedded', value: 1, text: `embedded ${formatFigure(row.embedded.median, row.unit)} ${row.unit}`, color: COLORS.raw },
+          { name: 'other', value: speed, text: `other ${formatFigure(row.other?.median, row.unit)} ${row.unit} (${speed.toFixed(2)}x)`, color: COLORS.other },
+        ],
+      };
+    }),
+  };
+}
+
+function drawPanel(panel: Panel, top: number): { svg: string; height: number } {
+  const parts: string[] = [];
+  const max = Math.max(panel.reference?.value ?? 0, ...panel.groups.flatMap((group) => group.bars.map((bar) => bar.value))) * 1.08 || 1;
+  const x = (value: number): number => LABEL_WIDTH + (value / max) * PLOT_WIDTH;
+  parts.push(`<text x="16" y="${top + 16}" class="title">${escape(panel.title)}</text>`);
+  let y = top + 32;
+  const plotTop = y;
+  for (const group of panel.groups) {
+    const groupHeight = group.bars.length * (BAR_HEIGHT + BAR_GAP) - BAR_GAP;
+    parts.push(`<text x="${LABEL_WIDTH - 10}" y="${y + groupHeight / 2 - 2}" class="label" text-anchor="end">${escape(group.label)}</text>`);
+    parts.push(`<text x="${LABEL_WIDTH - 10}" y="${y + groupHeight / 2 + 11}" class="sublabel" text-anchor="end">${escape(group.sublabel)}</text>`);
+    for (const bar of group.bars) {
+      const width = Math.max(1, x(bar.value) - LABEL_WIDTH);
+      parts.push(`<rect x="${LABEL_WIDTH}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${bar.color}" rx="2"/>`);
+      parts.push(`<text x="${(LABEL_WIDTH + width + 6).toFixed(1)}" y="${y + BAR_HEIGHT - 4}" class="value">${escape(bar.text)}</text>`);
+      y += BAR_HEIGHT + BAR_GAP;
+    }
+    y += GROUP_GAP;
+  }
+  const plotBottom = y - GROUP_GAP + 4;
+  parts.push(`<line x1="${LABEL_WIDTH}" y1="${plotTop - 4}" x2="${LABEL_WIDTH}" y2="${plotBottom}" class="axis"/>`);
+  if (panel.reference) {
+    const rx = x(panel.reference.value).toFixed(1);
+    parts.push(`<line x1="${rx}" y1="${plotTop - 4}" x2="${rx}" y2="${plotBottom}" class="reference"/>`);
+    parts.push(`<text x="${rx}" y="${plotBottom + 12}" class="sublabel" text-anchor="middle">${escape(panel.reference.label)}</text>`);
+  }
+  return { svg: parts.join('\n'), height: plotBottom + 24 - top };
+}
+
+export function renderChart(report: BenchReport): string {
+  const env = report.environment;
+  const panels = [
+    speedPanel(report.rows.filter((row) => row.unit !== 'MB')),
+    memoryPanel(report.rows.filter((row) => row.unit === 'MB')),
+    serverPanel(report),
+  ].filter((panel): panel is Panel => panel !== undefined && panel.groups.length > 0);
+  const body: string[] = [];
+  let top = 44;
+  for (const panel of panels) {
+    const drawn = drawPanel(panel, top);
+    body.push(drawn.svg);
+    top += drawn.height + 12;
+  }
+  const subtitle = `${env.date.slice(0, 16).replace('T', ' ')} UTC · Node ${env.node} · ${env.cpus} × ${env.cpuModel} · server ${report.settings.serverMode} · medians of ${report.settings.rounds} rounds${report.smoke ? ' · SMOKE RUN' : ''}`;
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${top}" viewBox="0 0 ${WIDTH} ${top}" font-family="system-ui, -apple-system, Segoe UI, sans-serif">
+<style>
+  .title { font-size: 13px; font-weight: 600; fill: #1f2933; }
+  .label { font-size: 12px; fill: #1f2933; }
+  .sublabel { font-size: 10px; fill: #616e7c; }
+  .value { font-size: 11px; fill: #1f2933; }
+  .axis { stroke: #52606d; stroke-width: 1; }
+  .reference { stroke: #c81e1e; stroke-width: 1; stroke-dasharray: 4 3; }
+</style>
+<rect width="100%" height="100%" fill="#ffffff"/>
+<text x="16" y="22" font-size="16" font-weight="700" fill="#1f2933">net-clacks benchmarks: SDK vs raw baseline</text>
+<text x="16" y="38" class="sublabel">${escape(subtitle)}</text>
+${body.join('\n')}
+</svg>
+`;
+}

@@ -1,0 +1,129 @@
+/**
+ * The outputs: a table on the terminal, and the JSON document holding every
+ * figure of the run and the machine it ran on.
+ * @module
+ */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import type { MemoryReport } from '../memory-child.js';
+import type { ServerRow } from '../scenarios/servers.js';
+import type { Row, Sizes } from './context.js';
+import { REPO_ROOT } from './sdk.js';
+
+export interface Environment {
+  date: string;
+  node: string;
+  v8: string;
+  platform: string;
+  arch: string;
+  cpus: number;
+  cpuModel: string;
+  totalMemoryMB: number;
+  loadAverage: { start: number[]; end: number[] };
+  commit: string | undefined;
+  /** Uncommitted changes in src/ when the run started. */
+  dirtySource: boolean | undefined;
+}
+
+export interface BenchReport {
+  kind: 'net-clacks-bench';
+  version: 1;
+  smoke: boolean;
+  environment: Environment;
+  settings: { rounds: number; serverMode: string; sdk: string; url: string | undefined; sizes: Sizes };
+  durationSeconds: number;
+  rows: Row[];
+  servers: { transport: string; other: string | undefined; rows: ServerRow[] } | undefined;
+  memory: MemoryReport[];
+  errors: string[];
+}
+
+export function environment(loadAtStart: number[]): Environment {
+  const git = (...args: string[]): string | undefined => {
+    try {
+      return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const status = git('status', '--porcelain', '--', 'src');
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${os.type()} ${os.release()}`,
+    arch: process.arch,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    totalMemoryMB: Math.round(os.totalmem() / 1024 / 1024),
+    loadAverage: { start: loadAtStart, end: os.loadavg() },
+    commit: git('rev-parse', '--short', 'HEAD'),
+    dirtySource: status === undefined ? undefined : status !== '',
+  };
+}
+
+/** 1234567 → `1,234,567`; small figures keep one decimal. */
+export function formatFigure(value: number | undefined, unit: string): string {
+  if (value === undefined || Number.isNaN(value)) return '-';
+  if (unit === 'MB' || unit === 'µs') return value.toLocaleString('en', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+  return Math.round(value).toLocaleString('en');
+}
+
+function formatRatio(ratio: number | undefined): string {
+  return ratio === undefined ? '-' : `${ratio.toFixed(2)}x`;
+}
+
+function table(header: string[], lines: string[][], rightAligned: Set<number>): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => (line[i] ?? '').length)));
+  const render = (cells: string[]): string =>
+    cells.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number))).join('  ').trimEnd();
+  return [render(header), widths.map((width) => '-'.repeat(width)).join('  '), ...lines.map(render)].join('\n');
+}
+
+export function renderTable(report: BenchReport): string {
+  const env = report.environment;
+  const out: string[] = [];
+  out.push(
+    `net-clacks benchmarks${report.smoke ? ' (smoke run: tiny sizes, figures meaningless)' : ''} - ${env.date} - Node ${env.node} - ${env.cpus} x ${env.cpuModel}`,
+    `server: ${report.settings.serverMode}; SDK: ${report.settings.sdk}; ${report.settings.rounds} round${report.settings.rounds === 1 ? '' : 's'}, medians; SDK/raw of the figure (for µs and MB lower is better)`,
+  );
+  if (report.rows.length > 0) out.push('');
+  if (report.rows.length > 0) out.push(
+    table(
+      ['Scenario', 'Workload', 'Unit', 'Raw', 'SDK', 'SDK/raw', 'Target'],
+      report.rows.map((row) => [
+        row.scenario,
+        row.metric,
+        row.unit,
+        formatFigure(row.raw?.median, row.unit),
+        formatFigure(row.sdk?.median, row.unit),
+        formatRatio(row.ratio),
+        row.target ? `${row.target.met ? 'met' : 'MISSED'} (${row.target.text})` : '',
+      ]),
+      new Set([3, 4, 5]),
+    ),
+  );
+  const notes = report.rows.flatMap((row) => (row.notes ?? []).map((note) => `  ${row.scenario}: ${note}`));
+  if (notes.length > 0) out.push('', 'Notes:', ...notes);
+  if (report.servers) {
+    const other = report.servers.other ?? '(no --url given)';
+    out.push(
+      '',
+      `6. Servers: the raw baseline against each, over ${report.servers.transport === 'unix' ? 'a Unix socket' : 'TLS'}`,
+      table(
+        ['Workload', 'Unit', 'Embedded', other, 'Other/embedded'],
+        report.servers.rows.map((row) => [
+          row.workload,
+          row.unit,
+          formatFigure(row.embedded.median, row.unit),
+          formatFigure(row.other?.median, row.unit),
+          formatRatio(row.ratio),
+        ]),
+        new Set([2, 3, 4]),
+      ),
+    );
+  }
+  if (report.errors.length > 0) out.push('', 'Errors:', ...report.errors.map((error) => `  ${error}`));
+  out.push('', `Total time: ${report.durationSeconds.toFixed(1)} s`);
+  return out.join('\n');
+}

@@ -1,0 +1,244 @@
+/**
+ * The workloads, each in two versions that do the same protocol work: one
+ * through the SDK, one through the raw baseline. Every function measures
+ * one round and returns its figure; setup stays outside the timed part.
+ * @module
+ */
+import type { ClacksClient, RequestOptions } from '../../src/index.js';
+import type { RawClient } from './raw-client.js';
+import { deadline, now, percentile } from './stats.js';
+
+/** The cached keys read by the retrieve workloads (`bench::k0` …). */
+export const VALUE = 'value-0123456789abcdef0123456789';
+export const FANOUT_NAME = 'bench::fan';
+export const END_NAME = 'bench::end';
+const FANOUT_VALUE = 'payload-0123456789abcdef';
+/** No round may hang a run: past this it fails loudly. */
+const ROUND_DEADLINE_MS = 120_000;
+
+export function keyNames(count: number, prefix = 'bench::k'): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+}
+
+/** Stores every key with {@link VALUE} (untimed setup), through a raw connection. */
+export async function prepareKeys(client: RawClient, keys: readonly string[]): Promise<void> {
+  await client.roundTrip(`${keys.map((key) => `STORE ${key}=${VALUE}\r\n`).join('')}FLUSH prepared\r\n`, 1);
+}
+
+// ------------------------------------------------------------ 1. pipelined retrieve
+
+/** ops/s: `total` RETRIEVEs, `keys.length` in flight at a time. */
+export async function rawPipelined(client: RawClient, keys: readonly string[], total: number): Promise<number> {
+  const window = Buffer.from(keys.map((key) => `RETRIEVE ${key}\r\n`).join(''));
+  const start = now();
+  for (let done = 0; done < total; done += keys.length) await client.roundTrip(window, keys.length);
+  return total / ((now() - start) / 1000);
+}
+
+export async function sdkPipelined(client: ClacksClient, keys: readonly string[], total: number, options?: RequestOptions): Promise<number> {
+  const start = now();
+  for (let done = 0; done < total; done += keys.length) await Promise.all(keys.map((key) => client.retrieve(key, options)));
+  return total / ((now() - start) / 1000);
+}
+
+// ------------------------------------------------------------ 2. sequential latency
+
+export interface Latency {
+  /** Microseconds. */
+  p50: number;
+  p99: number;
+}
+
+export async function rawSequential(client: RawClient, key: string, count: number): Promise<Latency> {
+  const line = Buffer.from(`RETRIEVE ${key}\r\n`);
+  const times = new Array<number>(count);
+  for (let i = 0; i < count; i++) {
+    const start = now();
+    await client.roundTrip(line, 1);
+    times[i] = now() - start;
+  }
+  return latency(times);
+}
+
+export async function sdkSequential(client: ClacksClient, key: string, count: number): Promise<Latency> {
+  const times = new Array<number>(count);
+  for (let i = 0; i < count; i++) {
+    const start = now();
+    await client.retrieve(key);
+    times[i] = now() - start;
+  }
+  return latency(times);
+}
+
+function latency(msTimes: number[]): Latency {
+  return { p50: percentile(msTimes, 50) * 1000, p99: percentile(msTimes, 99) * 1000 };
+}
+
+// ------------------------------------------------------------ 3. store burst + flush
+
+/** ops/s: `count` STOREs written back to back, then one FLUSH, until FLUSHED. */
+export async function rawStoreBurst(client: RawClient, count: number): Promise<number> {
+  let text = '';
+  for (let i = 0; i < count; i++) text += `STORE bench::s${i % 1000}=${VALUE}\r\n`;
+  const burst = Buffer.from(`${text}FLUSH raw-burst\r\n`);
+  const start = now();
+  await client.roundTrip(burst, 1);
+  return count / ((now() - start) / 1000);
+}
+
+export async function sdkStoreBurst(client: ClacksClient, count: number): Promise<number> {
+  const names = keyNames(1000, 'bench::s');
+  const start = now();
+  const writes = new Array<Promise<void>>(count);
+  for (let i = 0; i < count; i++) writes[i] = client.store(names[i % 1000] as string, VALUE);
+  const written = Promise.all(writes);
+  await client.flush();
+  await written;
+  return count / ((now() - start) / 1000);
+}
+
+// ------------------------------------------------------------ 4. fan-out
+
+/** What one fan-out round delivered. */
+export interface FanoutRound {
+  /** Events per second reaching the consumer's code. */
+  rate: number;
+  received: number;
+  dropped: number;
+}
+
+/** A consumer that is listening, and tells the publisher how far it got. */
+interface FanoutConsumer {
+  /** Resolves once `count` events have been read (or dropped). */
+  reached(count: number): Promise<void>;
+  /** Resolves after the end marker, with what was read and dropped. */
+  finished(): Promise<{ received: number; dropped: number }>;
+}
+
+/**
+ * The publisher (always a raw connection, so only the consumer differs):
+ * `count` SETs in batches, at most `credit` batches ahead of the consumer, so
+ * nothing piles up in the server however slow the consumer is; then a
+ * `NOTIFY bench::end` marker.
+ */
+export class FanoutPublisher {
+  private readonly batch: Buffer;
+  constructor(
+    private readonly client: RawClient,
+    private readonly batchSize: number,
+    private readonly credit: number,
+  ) {
+    this.batch = Buffer.from(`SET ${FANOUT_NAME}=${FANOUT_VALUE}\r\n`.repeat(batchSize));
+  }
+
+  async run(count: number, consumer: FanoutConsumer): Promise<FanoutRound> {
+    const batches = Math.ceil(count / this.batchSize);
+    const start = now();
+    const round = (async () => {
+      for (let b = 0; b < batches; b++) {
+        const needed = (b - this.credit) * this.batchSize;
+        if (needed > 0) await consumer.reached(needed);
+        this.client.write(this.batch);
+      }
+      this.client.write(`NOTIFY ${END_NAME}\r\n`);
+      return consumer.finished();
+    })();
+    const { received, dropped } = await deadline(round, ROUND_DEADLINE_MS, 'a fan-out round');
+    return { rate: received / ((now() - start) / 1000), received, dropped };
+  }
+
+  /** SETs actually sent for `count` (whole batches). */
+  totalFor(count: number): number {
+    return Math.ceil(count / this.batchSize) * this.batchSize;
+  }
+}
+
+/** The raw consumer: LISTENs on its socket and counts lines. */
+export async function rawFanoutRound(publisher: FanoutPublisher, consumer: RawClient, count: number): Promise<FanoutRound> {
+  await consumer.roundTrip(`LISTEN ${FANOUT_NAME}\r\nLISTEN ${END_NAME}\r\nFLUSH listening\r\n`, 1);
+  const base = consumer.lines;
+  const total = publisher.totalFor(count);
+  const result = await publisher.run(count, {
+    reached: (n) => consumer.waitLines(base + n),
+    finished: async () => {
+      await consumer.waitLines(base + total + 1);
+      return { received: consumer.lines - base - 1, dropped: 0 };
+    },
+  });
+  await consumer.roundTrip(`UNLISTEN ${FANOUT_NAME}\r\nUNLISTEN ${END_NAME}\r\nFLUSH unlistened\r\n`, 1);
+  return result;
+}
+
+/** Counts what a `for await` loop has read and wakes the publisher. */
+class Progress {
+  count = 0;
+  private target = Infinity;
+  private wake: (() => void) | undefined;
+  constructor(private readonly dropped: () => number) {}
+
+  advance(): void {
+    if (++this.count + this.dropped() >= this.target) this.release();
+  }
+
+  reached(count: number): Promise<void> {
+    if (this.count + this.dropped() >= count) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.target = count;
+      this.wake = resolve;
+    });
+  }
+
+  release(): void {
+    const wake = this.wake;
+    this.target = Infinity;
+    this.wake = undefined;
+    wake?.();
+  }
+}
+
+/** Drops so far of an iterator from `events()` / `subscribe()` (both are an EventQueue underneath). */
+function droppedOf(iterator: AsyncIterableIterator<unknown>): () => number {
+  const queue = iterator as { dropped?: number };
+  return () => queue.dropped ?? 0;
+}
+
+/** The SDK consumer through `for await (const event of client.events())`. */
+export async function sdkEventsRound(publisher: FanoutPublisher, consumer: ClacksClient, count: number): Promise<FanoutRound> {
+  await consumer.listen(FANOUT_NAME);
+  await consumer.listen(END_NAME);
+  await consumer.flush();
+  const events = consumer.events();
+  const progress = new Progress(droppedOf(events));
+  const loop = (async () => {
+    for await (const event of events) {
+      if (event.type === 'set') progress.advance();
+      else if (event.type === 'notify' && event.name === END_NAME) break;
+    }
+    progress.release();
+    return { received: progress.count, dropped: droppedOf(events)() };
+  })();
+  const result = await publisher.run(count, { reached: (n) => progress.reached(n), finished: () => loop });
+  await consumer.unlisten(FANOUT_NAME);
+  await consumer.unlisten(END_NAME);
+  await consumer.flush();
+  return result;
+}
+
+/** The SDK consumer through `for await (const event of client.subscribe(names))`. */
+export async function sdkSubscribeRound(publisher: FanoutPublisher, consumer: ClacksClient, count: number): Promise<FanoutRound> {
+  const subscription = consumer.subscribe([FANOUT_NAME, END_NAME]);
+  await subscription.ready;
+  await consumer.flush();
+  const progress = new Progress(() => subscription.dropped);
+  const loop = (async () => {
+    for await (const event of subscription) {
+      if (event.type === 'set') progress.advance();
+      else if (event.type === 'notify') break;
+    }
+    progress.release();
+    return { received: progress.count, dropped: subscription.dropped };
+  })();
+  const result = await publisher.run(count, { reached: (n) => progress.reached(n), finished: () => loop });
+  await consumer.flush();
+  return result;
+}
