@@ -41,13 +41,15 @@ export interface EventHubDefaults {
 }
 
 export class EventHub {
-  private readonly consumers = new Set<Consumer>();
+  // An array, not a Set: dispatch runs once per incoming event and an indexed
+  // loop is the cheapest way through a handful of consumers.
+  private consumers: Consumer[] = [];
 
   constructor(private readonly defaults: EventHubDefaults) {}
 
   /** Number of open iterators. */
   get size(): number {
-    return this.consumers.size;
+    return this.consumers.length;
   }
 
   /** Opens an iterator; `onClose` runs when it ends. */
@@ -63,17 +65,19 @@ export class EventHub {
       bufferSize: options.bufferSize ?? this.defaults.bufferSize,
       overflow: options.overflow ?? this.defaults.overflow,
       onClose: () => {
-        this.consumers.delete(consumer);
+        this.consumers = this.consumers.filter((other) => other !== consumer);
         onClose?.();
       },
     });
-    this.consumers.add(consumer);
+    this.consumers.push(consumer);
     return consumer.queue as EventQueue<ClacksEvent<V>>;
   }
 
   /** Delivers an event to every iterator whose filter accepts it. */
   dispatch(event: ClacksEvent): void {
-    for (const consumer of this.consumers) {
+    const consumers = this.consumers;
+    for (let i = 0; i < consumers.length; i++) {
+      const consumer = consumers[i] as Consumer;
       if (consumer.types && !consumer.types.has(event.type)) continue;
       if (event.type === 'unsolicited' && !consumer.unsolicited) continue;
       if ((event.type === 'set' || event.type === 'notify') && consumer.names && !consumer.names.has(event.name)) continue;
@@ -85,6 +89,7 @@ export class EventHub {
   /** Ends every iterator (with `error`, when given). */
   endAll(error?: Error): void {
     for (const consumer of [...this.consumers]) consumer.queue.end(error);
+    this.consumers = [];
   }
 }
 
