@@ -5,7 +5,7 @@
  * at the same time.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -32,10 +32,25 @@ function isFresh(): boolean {
   }
 }
 
-/** Builds dist/ (tsup, in place) unless the CLI is already newer than every source file. */
+const buildId = path.join(tmpdir(), `net-clacks-build-${createHash('sha1').update(ROOT).digest('hex').slice(0, 12)}`);
+
+/** Whether a test file of this same vitest run (the workers share a parent) built already: never rebuild under a running test. */
+function builtThisRun(): boolean {
+  try {
+    return readFileSync(`${buildId}.stamp`, 'utf8') === String(process.ppid);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds dist/ (tsup, in place) unless the CLI is already newer than every
+ * source file, or was built earlier in this test run (sources edited since
+ * must not swap the CLI under another test file's feet).
+ */
 export async function ensureBuilt(): Promise<void> {
-  if (isFresh()) return;
-  const lock = path.join(tmpdir(), `net-clacks-build-${createHash('sha1').update(ROOT).digest('hex').slice(0, 12)}.lock`);
+  if (isFresh() || builtThisRun()) return;
+  const lock = `${buildId}.lock`;
   const deadline = Date.now() + 240_000;
   for (;;) {
     try {
@@ -53,9 +68,10 @@ export async function ensureBuilt(): Promise<void> {
     }
   }
   try {
-    if (isFresh()) return;
+    if (isFresh() || builtThisRun()) return;
     const result = spawnSync('npx', ['tsup'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
     if (result.status !== 0) throw new Error(`build failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+    writeFileSync(`${buildId}.stamp`, String(process.ppid));
   } finally {
     rmdirSync(lock);
   }
@@ -81,9 +97,20 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
 }
 
 /** Runs `node ...args` to completion, killing it after CHILD_TIMEOUT. */
-export function runNode(args: string[], options: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<CliResult> {
+export function runNode(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return runCommand(process.execPath, args, options);
+}
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  input?: string;
+  cwd?: string;
+}
+
+/** Runs `command ...args` (in the repository root) to completion, killing it after CHILD_TIMEOUT. */
+export function runCommand(command: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: options.cwd ?? ROOT, env: childEnv(options.env) });
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: childEnv(options.env) });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -61,8 +61,12 @@ describe('clacks listen', () => {
       await scratch.restart();
       await listen.waitFor('reconnected', 'stderr');
       const producer = await scratch.connect('unix');
-      // LISTEN is restored by the reconnect handshake, written before anything else.
-      await producer.set('door', 'after restart');
+      // LISTEN is restored by the reconnect handshake; repeat in case this SET overtakes it on the server.
+      const deadline = Date.now() + CHILD_TIMEOUT;
+      while (!listen.stdout.includes('SET door=after restart') && Date.now() < deadline) {
+        await producer.set('door', 'after restart');
+        await listen.waitFor('SET door=after restart', 'stdout', 500).catch(() => {});
+      }
       await listen.waitFor('SET door=after restart');
       listen.kill('SIGINT');
       expect((await listen.exited).code).toBe(0);
