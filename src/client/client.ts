@@ -33,7 +33,8 @@ import { validateIdentification, validateName, validateStep, validateText, valid
 import { VERSION } from '../version.js';
 import { OfflineQueue, type QueueableCommand } from './offline-queue.js';
 import { describeTarget, type ClientOptions, type ResolvedTarget } from './options.js';
-import { RequestTracker, type PendingRequest, type RequestKind } from './request-tracker.js';
+import { PendingRequest, RequestTracker, type RequestKind } from './request-tracker.js';
+import { DeadlineQueue } from './deadlines.js';
 import { ListenRegistry } from './subscriptions.js';
 import { toClientInfo, type ClientInfo } from './client-info.js';
 
@@ -123,6 +124,7 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
   private readonly tls: ClientOptions['tls'];
   private readonly machine = new StateMachine();
   private readonly tracker = new RequestTracker();
+  private readonly deadlines = new DeadlineQueue((request) => this.timedOut(request, this.settings.requestTimeout));
   private readonly offline: OfflineQueue | undefined;
   private readonly hub: EventHub;
   private readonly statusQueues = new Set<EventQueue<StatusEvent>>();
@@ -461,64 +463,75 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
     }
   }
 
-  /** A command without reply: resolves once handed to the socket. */
+  /**
+   * A command without reply: resolves once handed to the socket. While
+   * connected, every write of one batch (one socket write) shares one promise.
+   */
   private write(line: string): Promise<void> {
+    const connection = this.connection;
+    if (this.state === 'ready' && connection) {
+      if (connection.bufferedLength > this.settings.maxWriteBuffer) {
+        return Promise.reject(new QueueFullError(`write buffer full: ${connection.bufferedLength} bytes are waiting for the socket`));
+      }
+      const batch = connection.batch();
+      this.send(connection, { line, seq: 0, written: batch.resolve, fail: batch.reject });
+      return batch.promise;
+    }
     return new Promise<void>((resolve, reject) => {
       const command: WriteCommand = { line, seq: 0, written: resolve, fail: reject };
       this.dispatch(command);
     });
   }
 
-  /** A command with a reply: resolves with it, matched by the tracker. */
+  /**
+   * A command with a reply: resolves with it, matched by the tracker. The
+   * default deadline is watched by one timer for all requests; a per-call
+   * `timeout` gets its own (p-timeout).
+   */
   private request<T>(kind: RequestKind, key: string, line: string, options?: RequestOptions): Promise<T> {
     const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(new AbortError(`${line.trimEnd()} was aborted before it was sent`, { cause: signal.reason }));
+    if (signal?.aborted) return Promise.reject(new AbortError(`${describeLine(line)} was aborted before it was sent`, { cause: signal.reason }));
     let request!: PendingRequest;
-    let onAbort: (() => void) | undefined;
     const reply = new Promise<T>((resolve, reject) => {
-      request = {
-        kind,
-        key,
-        line,
-        internal: false,
-        seq: 0,
-        settled: false,
-        sentAt: 0,
-        written: noop,
-        complete: (value) => {
-          if (request.settled) return;
-          request.settled = true;
-          if (onAbort) signal?.removeEventListener('abort', onAbort);
-          resolve(value as T);
-        },
-        fail: (error) => {
-          if (request.settled) return;
-          request.settled = true;
-          if (onAbort) signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      };
-      this.dispatch(request);
+      request = new PendingRequest(kind, key, line, resolve as (value: unknown) => void, reject);
     });
+    try {
+      this.dispatch(request);
+    } catch (error) {
+      request.fail(asError(error));
+      return reply;
+    }
     if (signal) {
-      onAbort = () => {
+      const onAbort = (): void => {
         this.offline?.remove(request);
+        // Still tracked when written: its reply is consumed, keeping matching right.
         request.fail(new AbortError(`${describeLine(line)} was aborted`, { cause: signal.reason }));
       };
       signal.addEventListener('abort', onAbort, { once: true });
+      request.onSettle = () => signal.removeEventListener('abort', onAbort);
     }
-    const timeout = options?.timeout ?? this.settings.requestTimeout;
+    const timeout = options?.timeout;
+    if (timeout === undefined) {
+      const fallback = this.settings.requestTimeout;
+      if (Number.isFinite(fallback) && fallback > 0) this.deadlines.add(request, Date.now() + fallback);
+      return reply;
+    }
     if (!Number.isFinite(timeout) || timeout <= 0) return reply;
     return pTimeout(reply, {
       milliseconds: timeout,
       fallback: () => {
-        const error = new TimeoutError(`${describeLine(line)} got no reply within ${timeout} ms`);
-        this.offline?.remove(request);
-        // Still tracked when written: its late reply is consumed, keeping matching right.
-        request.fail(error);
+        const error = this.timedOut(request, timeout);
         throw error;
       },
     });
+  }
+
+  /** Fails a request whose deadline passed; a written one stays tracked so its late reply is consumed. */
+  private timedOut(request: PendingRequest, timeout: number): TimeoutError {
+    const error = new TimeoutError(`${describeLine(request.line)} got no reply within ${timeout} ms`);
+    this.offline?.remove(request);
+    request.fail(error);
+    return error;
   }
 
   /** Sends a command now, queues it while disconnected, or refuses it. */
@@ -544,7 +557,7 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
 
   private send(connection: Connection, command: QueueableCommand): void {
     command.seq = ++this.seq;
-    if (isRequest(command)) this.tracker.track(command);
+    if (command instanceof PendingRequest) this.tracker.track(command);
     connection.write(command);
   }
 
@@ -558,7 +571,10 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
 
   private onLine(connection: Connection, line: ServerLine): void {
     if (connection !== this.connection && connection !== this.attempting) return;
-    if (this.tracker.handle(line)) return;
+    if (this.tracker.handle(line)) {
+      this.deadlines.prune();
+      return;
+    }
     switch (line.type) {
       case 'set':
         this.hub.dispatch({ type: 'set', name: line.name, value: line.value });
@@ -593,7 +609,7 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
     if (message === 'permission_denied') {
       this.report(new PermissionDeniedError('the server refused a command: permission denied'));
       // Reads refused this way are rejected when a later FLUSHED arrives; make one come now.
-      if (this.tracker.newestReadSeq > this.probeSeq) this.sendProbe();
+      if (this.tracker.hasReadsAfter(this.probeSeq)) this.sendProbe();
     } else {
       this.report(new ServerError(`the server reported: ${message}`));
     }
@@ -603,20 +619,10 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
   private sendProbe(): void {
     if (this.state !== 'ready' || !this.connection) return;
     const id = `net-clacks-probe-${++this.probeCounter}`;
-    const probe: PendingRequest = {
-      kind: 'flush',
-      key: id,
-      line: `FLUSH ${id}\r\n`,
-      internal: true,
-      seq: 0,
-      settled: false,
-      sentAt: Date.now(),
-      written: noop,
-      complete: () => {
-        this.probeOutstanding = false;
-      },
-      fail: noop,
+    const done = (): void => {
+      this.probeOutstanding = false;
     };
+    const probe = new PendingRequest('flush', id, `FLUSH ${id}\r\n`, done, noop, true);
     this.probeOutstanding = true;
     this.probeSentAt = Date.now();
     this.send(this.connection, probe);
@@ -773,7 +779,7 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
     const all = [...inFlight, ...(unwritten as QueueableCommand[])].sort((a, b) => a.seq - b.seq);
     const resend: QueueableCommand[] = [];
     for (const command of all) {
-      if (!isRequest(command)) {
+      if (!(command instanceof PendingRequest)) {
         resend.push(command);
         continue;
       }
@@ -921,6 +927,7 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
     if (this.state !== 'closing') this.machine.moveTo('closing');
     this.connection = undefined;
     for (const request of this.tracker.takeAll()) request.fail(reason);
+    this.deadlines.clear();
     this.offline?.failAll(reason);
     this.machine.moveTo('closed');
     this.hub.endAll(fatal ? reason : undefined);
@@ -929,9 +936,6 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
   }
 }
 
-function isRequest(command: OutboundEntry): command is PendingRequest {
-  return 'kind' in command;
-}
 
 function stepOf(step: number | string | undefined): { step?: string } {
   return step === undefined ? {} : { step: validateStep(step) };

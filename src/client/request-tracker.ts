@@ -1,20 +1,25 @@
 /**
  * Request matching: which reply line answers which request.
  *
+ * The server answers in the order it reads (PROTOCOL.md, "Commands"), so the
+ * requests waiting for a reply sit in one queue in write order and a reply
+ * normally answers the head:
+ *
  * - `RETRIEVED name=…` / `NOTRETRIEVED name`: the oldest RETRIEVE of that name.
  * - `KEYLISTSTART … KEYLISTEND`, `CLIENTLISTSTART … CLIENTLISTEND`: the oldest
- *   request of that kind (the server answers in order).
+ *   request of that kind.
  * - `FLUSHED id`: the FLUSH with that id.
  *
  * A refused read gets `OVERHEAD E permission_denied`, which names no command
  * and is written after the direct replies (PROTOCOL.md, "Session start",
- * ordering caveat). But the server answers in order, so when `FLUSHED id`
- * arrives every read written before that FLUSH has had its reply; a read
- * still waiting then was refused. The client sends a FLUSH probe when a
+ * ordering caveat). So a reply may skip over refused requests; it is then
+ * matched further down the queue and the requests it skipped stay until a
+ * `FLUSHED` arrives: every read written before that FLUSH has had its reply,
+ * so a read still waiting was refused. The client sends a FLUSH probe when a
  * denial arrives so that this happens promptly.
  * @module
  */
-import { PermissionDeniedError } from '../errors.js';
+import { PermissionDeniedError, ProtocolError } from '../errors.js';
 import type { ServerLine } from '../wire/server-lines.js';
 import type { OutboundEntry } from '../connection/connection.js';
 import { Fifo } from '../util/fifo.js';
@@ -22,74 +27,88 @@ import { Fifo } from '../util/fifo.js';
 /** Requests that expect a reply. */
 export type RequestKind = 'retrieve' | 'keylist' | 'clientlist' | 'flush';
 
-/** A request waiting for its reply. */
-export interface PendingRequest extends OutboundEntry {
-  readonly kind: RequestKind;
-  /** RETRIEVE: the name; FLUSH: the id. */
-  readonly key: string;
-  /** An internal FLUSH (liveness or permission probe), never seen by the caller. */
-  readonly internal: boolean;
+/**
+ * A request waiting for its reply. One object per request, no closures: its
+ * promise's resolve/reject and its deadline are fields.
+ */
+export class PendingRequest implements OutboundEntry {
+  seq = 0;
   /** Set once the caller's promise settled (reply, timeout, abort): a late reply is then consumed and dropped. */
-  settled: boolean;
-  /** When the line was written (for probes). */
-  sentAt: number;
-  complete(value: unknown): void;
-  fail(error: Error): void;
+  settled = false;
+  /** Answered out of order, still in the queue: skipped when it reaches the head. */
+  answered = false;
+  /** When the default deadline passes (ms since epoch), or 0 for none. */
+  deadline = 0;
+  /** Cleanup run once the request settles (an abort listener). */
+  onSettle: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly kind: RequestKind,
+    /** RETRIEVE: the name; FLUSH: the id. */
+    readonly key: string,
+    /** The encoded line, CRLF included. */
+    readonly line: string,
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (error: Error) => void,
+    /** An internal FLUSH (liveness or permission probe), never seen by a caller. */
+    readonly internal = false,
+  ) {}
+
+  written(): void {}
+
+  /** Resolves the caller's promise (once). */
+  complete(value: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.onSettle?.();
+    this.resolve(value);
+  }
+
+  /** Rejects the caller's promise (once). */
+  fail(error: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.onSettle?.();
+    this.reject(error);
+  }
 }
 
 export class RequestTracker {
-  /** Every request written on the current connection, in write order. */
-  private readonly inFlight = new Set<PendingRequest>();
-  private readonly retrieves = new Map<string, Fifo<PendingRequest>>();
-  private readonly keylists = new Fifo<PendingRequest>();
-  private readonly clientlists = new Fifo<PendingRequest>();
+  /** Every request written on the current connection and not yet answered, in write order. */
+  private readonly queue = new Fifo<PendingRequest>();
   private readonly flushes = new Map<string, PendingRequest>();
   private keys: string[] | undefined;
   private clients: Array<Record<string, string>> | undefined;
 
   /** Number of requests waiting for a reply. */
   get size(): number {
-    return this.inFlight.size;
+    return this.queue.length;
   }
 
-  /** Highest seq among waiting reads (0 when none): tells whether a new probe would cover anything. */
-  get newestReadSeq(): number {
-    let newest = 0;
-    for (const request of this.inFlight) if (request.kind !== 'flush' && request.seq > newest) newest = request.seq;
-    return newest;
+  /** Whether a read written after `seq` still waits (so a new probe would cover it). */
+  hasReadsAfter(seq: number): boolean {
+    for (const request of this.queue.reversed()) {
+      if (request.seq <= seq) return false;
+      if (request.kind !== 'flush' && !request.answered) return true;
+    }
+    return false;
   }
 
   /** Registers a request as it is written. */
   track(request: PendingRequest): void {
-    this.inFlight.add(request);
-    switch (request.kind) {
-      case 'retrieve': {
-        let queue = this.retrieves.get(request.key);
-        if (!queue) this.retrieves.set(request.key, (queue = new Fifo()));
-        queue.push(request);
-        break;
-      }
-      case 'keylist':
-        this.keylists.push(request);
-        break;
-      case 'clientlist':
-        this.clientlists.push(request);
-        break;
-      case 'flush':
-        this.flushes.set(request.key, request);
-        break;
-    }
+    this.queue.push(request);
+    if (request.kind === 'flush') this.flushes.set(request.key, request);
   }
 
   /** Offers a line; returns true when it was a reply (consumed). */
   handle(line: ServerLine): boolean {
     switch (line.type) {
       case 'retrieved':
-        return this.answerRetrieve(line.name, line.value);
+        return this.answer('retrieve', line.name, line.value);
       case 'notretrieved':
-        return this.answerRetrieve(line.name, undefined);
+        return this.answer('retrieve', line.name, undefined);
       case 'keyliststart':
-        if (this.keylists.length === 0) return false;
+        if (!this.find('keylist', '')) return false;
         this.keys = [];
         return true;
       case 'key':
@@ -99,13 +118,10 @@ export class RequestTracker {
       case 'keylistend': {
         const keys = this.keys;
         this.keys = undefined;
-        const request = keys ? this.keylists.shift() : undefined;
-        if (!request) return false;
-        this.finish(request, keys);
-        return true;
+        return keys !== undefined && this.answer('keylist', '', keys);
       }
       case 'clientliststart':
-        if (this.clientlists.length === 0) return false;
+        if (!this.find('clientlist', '')) return false;
         this.clients = [];
         return true;
       case 'client':
@@ -115,19 +131,10 @@ export class RequestTracker {
       case 'clientlistend': {
         const clients = this.clients;
         this.clients = undefined;
-        const request = clients ? this.clientlists.shift() : undefined;
-        if (!request) return false;
-        this.finish(request, clients);
-        return true;
+        return clients !== undefined && this.answer('clientlist', '', clients);
       }
-      case 'flushed': {
-        const request = this.flushes.get(line.id);
-        if (!request) return false;
-        this.flushes.delete(line.id);
-        this.refuseReadsBefore(request.seq);
-        this.finish(request, undefined);
-        return true;
-      }
+      case 'flushed':
+        return this.answerFlush(line.id);
       default:
         return false;
     }
@@ -135,45 +142,58 @@ export class RequestTracker {
 
   /** Empties the tracker (the connection is gone) and returns what was waiting, in write order. */
   takeAll(): PendingRequest[] {
-    const all = [...this.inFlight];
-    this.inFlight.clear();
-    this.retrieves.clear();
-    this.keylists.clear();
-    this.clientlists.clear();
+    const all = this.queue.drain().filter((request) => !request.answered);
     this.flushes.clear();
     this.keys = undefined;
     this.clients = undefined;
     return all;
   }
 
-  private answerRetrieve(name: string, value: string | undefined): boolean {
-    const queue = this.retrieves.get(name);
-    const request = queue?.shift();
-    if (!queue || !request) return false;
-    if (queue.length === 0) this.retrieves.delete(name);
-    this.finish(request, value);
+  /** The oldest unanswered request of this kind and key. */
+  private find(kind: RequestKind, key: string): PendingRequest | undefined {
+    for (const request of this.queue) {
+      if (!request.answered && request.kind === kind && request.key === key) return request;
+    }
+    return undefined;
+  }
+
+  private answer(kind: RequestKind, key: string, value: unknown): boolean {
+    this.dropAnsweredHead();
+    const head = this.queue.peek();
+    let request: PendingRequest | undefined;
+    if (head && head.kind === kind && head.key === key) {
+      // The usual case: replies come in write order.
+      request = this.queue.shift();
+    } else {
+      // A refused request before it is still waiting for its FLUSHED sweep.
+      request = this.find(kind, key);
+      if (request) request.answered = true;
+    }
+    if (!request) return false;
+    request.complete(value);
     return true;
   }
 
-  private finish(request: PendingRequest, value: unknown): void {
-    this.inFlight.delete(request);
-    request.complete(value);
+  /** `FLUSHED id`: completes the FLUSH; every read still waiting before it was refused. */
+  private answerFlush(id: string): boolean {
+    const flush = this.flushes.get(id);
+    if (!flush) return false;
+    this.flushes.delete(id);
+    for (let head = this.queue.peek(); head && head.seq <= flush.seq; head = this.queue.peek()) {
+      this.queue.shift();
+      if (head === flush || head.answered) continue;
+      if (head.kind === 'flush') {
+        this.flushes.delete(head.key);
+        head.fail(new ProtocolError(`the server answered a later FLUSH but never ${head.line.trimEnd()}`));
+      } else {
+        head.fail(new PermissionDeniedError(`the server refused ${head.line.trimEnd()}: permission denied`, head.line.trimEnd()));
+      }
+    }
+    flush.complete(undefined);
+    return true;
   }
 
-  /** Every read written before the FLUSH with this seq and still waiting was refused. */
-  private refuseReadsBefore(seq: number): void {
-    for (const request of this.inFlight) {
-      if (request.seq >= seq) break;
-      if (request.kind === 'flush') continue;
-      this.inFlight.delete(request);
-      if (request.kind === 'retrieve') {
-        const queue = this.retrieves.get(request.key);
-        queue?.remove((queued) => queued === request);
-        if (queue && queue.length === 0) this.retrieves.delete(request.key);
-      } else {
-        (request.kind === 'keylist' ? this.keylists : this.clientlists).remove((queued) => queued === request);
-      }
-      request.fail(new PermissionDeniedError(`the server refused ${request.line.trimEnd()}: permission denied`, request.line.trimEnd()));
-    }
+  private dropAnsweredHead(): void {
+    while (this.queue.peek()?.answered) this.queue.shift();
   }
 }

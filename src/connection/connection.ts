@@ -20,6 +20,23 @@ export interface OutboundEntry {
   written(): void;
 }
 
+/** One promise shared by every write handed to the socket in the same `socket.write`. */
+export interface WriteBatch {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+function createBatch(): WriteBatch {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
 /** Callbacks from a {@link Connection} to its owner. */
 export interface ConnectionHandlers {
   /** Every line after the greeting, in order (auth replies included). */
@@ -52,6 +69,7 @@ export class Connection {
   private pending = '';
   private pendingEntries: OutboundEntry[] = [];
   private flushScheduled = false;
+  private currentBatch: WriteBatch | undefined;
   private waitingForDrain = false;
   private closed = false;
   private closeError: Error | undefined;
@@ -124,11 +142,21 @@ export class Connection {
     }
   }
 
+  /**
+   * The batch that the next `write` joins: its promise resolves when the
+   * batch is handed to the socket. Writers share it instead of making a
+   * promise each (a STORE burst makes one promise per socket write).
+   */
+  batch(): WriteBatch {
+    return (this.currentBatch ??= createBatch());
+  }
+
   /** Entries never handed to the socket (to be sent again elsewhere). */
   takeUnwritten(): OutboundEntry[] {
     const entries = this.pendingEntries;
     this.pendingEntries = [];
     this.pending = '';
+    this.currentBatch = undefined;
     return entries;
   }
 
@@ -159,6 +187,7 @@ export class Connection {
     const entries = this.pendingEntries;
     this.pending = '';
     this.pendingEntries = [];
+    this.currentBatch = undefined;
     // Backpressure: when the socket's buffer is full, later writes wait for 'drain'.
     if (!this.socket.write(text)) this.waitingForDrain = true;
     for (const entry of entries) entry.written();

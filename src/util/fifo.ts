@@ -62,6 +62,11 @@ export class Fifo<T> {
     this.head = 0;
   }
 
+  /** Newest first. */
+  *reversed(): IterableIterator<T> {
+    for (let i = this.items.length - 1; i >= this.head; i--) yield this.items[i] as T;
+  }
+
   *[Symbol.iterator](): IterableIterator<T> {
     for (let i = this.head; i < this.items.length; i++) yield this.items[i] as T;
   }
