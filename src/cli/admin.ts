@@ -53,10 +53,10 @@ export function clientsCommand(): Command {
       runOnce(flags, 'clients', async ({ client, out }) => {
         const clients = await client.clientlist();
         if (out.json) {
-          for (const entry of clients) out.result(entry, '');
+          for (const entry of clients) out.jsonOnly(entry);
           return;
         }
-        out.result({}, clientTable(out, clients, Date.now() / 1000));
+        out.text(clientTable(out, clients, Date.now() / 1000));
       }),
     );
 }

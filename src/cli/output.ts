@@ -41,6 +41,11 @@ export class Output {
     this.stdout.write(this.json ? `${JSON.stringify(record)}\n` : `${human}\n`);
   }
 
+  /** Text for a human (a table); callers print records themselves with `--json`. */
+  text(human: string): void {
+    this.stdout.write(`${human}\n`);
+  }
+
   /** A JSON line with `--json`; nothing otherwise (for results that are silent in human mode). */
   jsonOnly(record: object): void {
     if (this.json) this.stdout.write(`${JSON.stringify(record)}\n`);
