@@ -130,11 +130,15 @@ export class Connection {
     });
   }
 
-  /** Queues an entry; it is written in this tick's batch. */
+  /**
+   * Queues an entry; it is written in this tick's batch. Once the socket has
+   * failed (its 'close' not yet reported) entries are only held: the owner
+   * takes them back with `takeUnwritten()` and sends them elsewhere.
+   */
   write(entry: OutboundEntry): void {
-    if (this.closed) throw new ConnectionError('the connection is closed');
     this.pending += entry.line;
     this.pendingEntries.push(entry);
+    if (this.closed) return;
     if (this.pending.length >= FLUSH_THRESHOLD) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
