@@ -50,7 +50,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   try {
     server = await startServer(options);
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error), 1);
+    return fail(error instanceof Error ? error.message : String(error), 2);
   }
   for (const address of server.addresses) {
     const where = address.kind === 'unix' ? `unix:${address.path}` : `tls://${address.host}:${address.port}`;
@@ -124,7 +124,8 @@ function parseNumber(what: string): (text: string) => number {
   };
 }
 
-function fail(message: string, exitCode = 2): never {
+/** Usage problems exit 1, a server that cannot start exits 2, like the client subcommands. */
+function fail(message: string, exitCode = 1): never {
   console.error(`clacks serve: ${message}`);
   process.exit(exitCode);
 }

@@ -122,10 +122,10 @@ describe('clacks serve', () => {
 
   it('refuses to start without a user or a listener', async () => {
     const noUser = clacks('serve', '--socket', join(temporaryDirectory(), 'x.sock'));
-    expect(await noUser.exited).not.toBe(0);
+    expect(await noUser.exited).toBe(1);
     expect(noUser.output()).toMatch(/--user/);
     const noListener = clacks('serve', '--user', 'a:b');
-    expect(await noListener.exited).not.toBe(0);
+    expect(await noListener.exited).toBe(1);
     expect(noListener.output()).toMatch(/--socket/);
   });
 });
