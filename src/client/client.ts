@@ -747,6 +747,7 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
     this.connection = undefined;
     this.stopTimers();
     if (this.state === 'closing') {
+      failUnwritten(connection, new ClosedError('the client was closed before the command was written'));
       this.closeWaiter?.();
       return;
     }
@@ -925,6 +926,7 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
   private finish(reason: Error, fatal: boolean): void {
     if (this.state === 'closed') return;
     if (this.state !== 'closing') this.machine.moveTo('closing');
+    failUnwritten(this.connection, reason);
     this.connection = undefined;
     for (const request of this.tracker.takeAll()) request.fail(reason);
     this.deadlines.clear();
@@ -936,6 +938,16 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
   }
 }
 
+
+/**
+ * Fails the writes a gone connection never handed to its socket: the client
+ * is closing, nothing will re-send them, and their promises would otherwise
+ * never settle (destroy() right after store(), a write racing the socket's
+ * failure). Requests among them are failed by the tracker too; twice is harmless.
+ */
+function failUnwritten(connection: Connection | undefined, reason: Error): void {
+  for (const entry of connection?.takeUnwritten() ?? []) (entry as Partial<QueueableCommand>).fail?.(reason);
+}
 
 function stepOf(step: number | string | undefined): { step?: string } {
   return step === undefined ? {} : { step: validateStep(step) };

@@ -166,6 +166,10 @@ export class Connection {
 
   /** Writes what is queued, then half-closes; the server's EOF completes the close. */
   end(): void {
+    // Everything queued goes out, backpressure or not (the socket buffers it
+    // before its FIN); otherwise writes waiting for 'drain', and the QUIT
+    // behind them, would never be written.
+    this.waitingForDrain = false;
     this.flush();
     if (!this.closed) this.socket.end();
   }
