@@ -234,7 +234,11 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
 
   /** Sends `NOTIFY name` to every other client listening to `name`. Resolves once handed to the socket. */
   notify(name: string): Promise<void> {
-    return this.guard(() => this.write(`NOTIFY ${validateName(name)}\r\n`));
+    try {
+      return this.write(`NOTIFY ${validateName(name)}\r\n`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -256,7 +260,11 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
 
   /** `SETANDSTORE`: stores the value and sends it as `SET` to the other listeners. */
   setAndStore(name: string, value: string): Promise<void> {
-    return this.guard(() => this.write(`SETANDSTORE ${validateName(name)}=${validateValue(value)}\r\n`));
+    try {
+      return this.write(`SETANDSTORE ${validateName(name)}=${validateValue(value)}\r\n`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -287,37 +295,65 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
 
   /** `STORE name=value`. Resolves once handed to the socket; `flush()` confirms. */
   store(name: string, value: string): Promise<void> {
-    return this.guard(() => this.write(`STORE ${validateName(name)}=${validateValue(value)}\r\n`));
+    try {
+      return this.write(`STORE ${validateName(name)}=${validateValue(value)}\r\n`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Reads a cached value: the string, or `undefined` when the key does not exist. */
   retrieve(name: string, options?: RequestOptions): Promise<string | undefined> {
-    return this.guard(() => this.request<string | undefined>('retrieve', validateName(name), `RETRIEVE ${name}\r\n`, options));
+    try {
+      return this.request<string | undefined>('retrieve', validateName(name), `RETRIEVE ${name}\r\n`, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** `REMOVE name`. */
   remove(name: string): Promise<void> {
-    return this.guard(() => this.write(`REMOVE ${validateName(name)}\r\n`));
+    try {
+      return this.write(`REMOVE ${validateName(name)}\r\n`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** `INCREMENT name[=step]`: a missing or non-numeric value counts as 0 (server-side Perl arithmetic). */
   increment(name: string, step?: number | string): Promise<void> {
-    return this.guard(() => this.write(encodeClientCommand({ type: 'increment', name: validateName(name), ...stepOf(step) })));
+    try {
+      return this.write(encodeClientCommand({ type: 'increment', name: validateName(name), ...stepOf(step) }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** `DECREMENT name[=step]`. */
   decrement(name: string, step?: number | string): Promise<void> {
-    return this.guard(() => this.write(encodeClientCommand({ type: 'decrement', name: validateName(name), ...stepOf(step) })));
+    try {
+      return this.write(encodeClientCommand({ type: 'decrement', name: validateName(name), ...stepOf(step) }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Every cached key, sorted (the embedded server leaves out removed keys; the reference lists them for an hour). */
   keylist(options?: RequestOptions): Promise<string[]> {
-    return this.guard(() => this.request<string[]>('keylist', '', 'KEYLIST\r\n', options));
+    try {
+      return this.request<string[]>('keylist', '', 'KEYLIST\r\n', options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Empties the server's cache (needs the manage permission). */
   clearcache(): Promise<void> {
-    return this.guard(() => this.write('CLEARCACHE\r\n'));
+    try {
+      return this.write('CLEARCACHE\r\n');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   // ---------------------------------------------------------------- control
@@ -367,7 +403,11 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
 
   /** Asks the server to drop the client with id `cid` (needs the manage permission). */
   clientDisconnect(cid: string): Promise<void> {
-    return this.guard(() => this.write(`CLIENTDISCONNECT ${validateText(cid, 'cid')}\r\n`));
+    try {
+      return this.write(`CLIENTDISCONNECT ${validateText(cid, 'cid')}\r\n`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -375,7 +415,11 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
    * matched to this call; they arrive as `unsolicited` events.
    */
   sendRaw(line: string): Promise<void> {
-    return this.guard(() => this.write(`${validateText(line, 'line')}\r\n`));
+    try {
+      return this.write(`${validateText(line, 'line')}\r\n`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   // ---------------------------------------------------------------- events
@@ -576,14 +620,11 @@ export class ClacksClient extends EventEmitter<ClacksClientEvents> implements As
       return;
     }
     switch (line.type) {
+      // These records have exactly the shape of their events: passed on as they are.
       case 'set':
-        this.hub.dispatch({ type: 'set', name: line.name, value: line.value });
-        return;
       case 'notify':
-        this.hub.dispatch({ type: 'notify', name: line.name });
-        return;
       case 'debug':
-        this.hub.dispatch({ type: 'debug', sender: line.sender, text: line.text });
+        this.hub.dispatch(line);
         return;
       case 'overhead':
         if (line.flags.includes('E')) this.onServerError(line.value);

@@ -110,8 +110,9 @@ export function parseServerLine(line: string): ServerLine {
   switch (line.charCodeAt(0)) {
     case 0x53: // S
       if (line.startsWith('SET ')) {
-        pair = splitPair(line.slice(4));
-        return { type: 'set', name: pair[0], value: pair[1] };
+        // The hot path (every event): no intermediate pair.
+        const eq = line.indexOf('=', 4);
+        return eq === -1 ? { type: 'set', name: line.slice(4), value: '' } : { type: 'set', name: line.slice(4, eq), value: line.slice(eq + 1) };
       }
       break;
     case 0x4e: // N

@@ -5,8 +5,8 @@
  */
 import { ValidationError } from '../errors.js';
 
-/** Whitespace, `=`, or any control character. */
-const BAD_NAME = /[\s=\p{Cc}]/u;
+/** Whitespace, `=`, or any control character (C0, DEL, C1); no `u` flag, which is slower. */
+const BAD_NAME = /[\s=\x00-\x1f\x7f-\x9f]/;
 const LINE_BREAK = /[\r\n]/;
 const BAD_IDENTIFICATION = /[;\r\n\p{Cc}]/u;
 
