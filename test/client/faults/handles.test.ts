@@ -113,4 +113,25 @@ describe.each(TRANSPORTS)('no leaked handles over %s', (transport) => {
     const after = await expectResourcesBackTo(baseline);
     expect(after).toEqual(baseline);
   });
+
+  it('destroy() right after a write settles it; close() still writes what waits behind backpressure', async () => {
+    env = await startEnv();
+    const observer = await env.connect(transport, FAST);
+
+    // Not yet handed to the socket when destroy() comes: it must reject, not hang.
+    const destroyed = await env.connect(transport, FAST);
+    const lost = destroyed.store(`destroyed-${transport}`, 'x');
+    destroyed.destroy();
+    await expect(lost).rejects.toBeInstanceOf(ClosedError);
+
+    // Behind an 8 MB write the socket does not take at once: close() sends it all, then QUIT.
+    const client = await env.connect(transport, FAST);
+    const big = client.store(`big-${transport}`, 'b'.repeat(8 * 1024 * 1024));
+    const small = client.store(`small-${transport}`, 'after-the-big-one');
+    await big;
+    await client.close();
+    await small;
+    expect(await observer.retrieve(`small-${transport}`)).toBe('after-the-big-one');
+    await observer.close();
+  });
 });
