@@ -24,6 +24,8 @@ import type { ServerLine } from '../wire/server-lines.js';
 import type { OutboundEntry } from '../connection/connection.js';
 import { Fifo } from '../util/fifo.js';
 
+const noop = (): void => {};
+
 /** Requests that expect a reply. */
 export type RequestKind = 'retrieve' | 'keylist' | 'clientlist' | 'flush';
 
@@ -54,7 +56,8 @@ export class PendingRequest implements OutboundEntry {
     readonly internal = false,
   ) {}
 
-  written(): void {}
+  /** Nothing to do when written: a request settles with its reply. */
+  readonly written = noop;
 
   /** Resolves the caller's promise (once). */
   complete(value: unknown): void {

@@ -16,8 +16,8 @@ export interface OutboundEntry {
   readonly line: string;
   /** Order of entry across the client's lifetime; used to merge re-sends in order. */
   seq: number;
-  /** Called once the line has been passed to `socket.write`. */
-  written(): void;
+  /** Called once the line has been passed to `socket.write` (unbound: it must not use `this`). */
+  readonly written: () => void;
 }
 
 /** One promise shared by every write handed to the socket in the same `socket.write`. */
@@ -198,7 +198,15 @@ export class Connection {
     this.currentBatch = undefined;
     // Backpressure: when the socket's buffer is full, later writes wait for 'drain'.
     if (!this.socket.write(text)) this.waitingForDrain = true;
-    for (const entry of entries) entry.written();
+    // Writes of one batch share one `written` (their batch's resolve): call it once.
+    let last: (() => void) | undefined;
+    for (let i = 0; i < entries.length; i++) {
+      const written = (entries[i] as OutboundEntry).written;
+      if (written !== last) {
+        last = written;
+        written();
+      }
+    }
   }
 
   private onData(chunk: Buffer): void {
