@@ -3,14 +3,19 @@
  *
  * The reference server drops every CR byte wherever it stands and splits on
  * LF; empty lines are ignored (PROTOCOL.md, "Transport"). Both sides of
- * net-clacks frame lines this way. Each chunk is decoded once (a multi-byte
- * UTF-8 character split between chunks is held by a StringDecoder) and split
- * with `indexOf`; lines are slices of the chunk's text.
+ * net-clacks frame lines this way. Work is done with `indexOf` on Buffers and
+ * one `toString` per line; bytes of a line split across chunks (a CRLF, a
+ * multi-byte UTF-8 character) are joined before decoding.
+ *
+ * Decoding each chunk once and slicing lines out of the text is faster, but
+ * V8 keeps such slices as views of the whole chunk's string: a worker that
+ * keeps the latest value of many names would keep as many 64 KiB chunks
+ * alive. One independent string per line avoids that.
  * @module
  */
-import { StringDecoder } from 'node:string_decoder';
 import { LineTooLongError } from '../errors.js';
 
+const LF = 0x0a;
 const CR = 0x0d;
 
 /** How line bytes become strings. */
@@ -19,7 +24,7 @@ export type LineEncoding = 'utf8' | 'latin1';
 /** Options of a {@link LineReader}. */
 export interface LineReaderOptions {
   /**
-   * Longest accepted line in characters (bytes for ASCII and latin1), CRs included. A longer line makes
+   * Longest accepted line in bytes, CRs included. A longer line makes
    * {@link LineReader.push} throw a {@link LineTooLongError}. Default 16 MiB.
    */
   maxLineLength?: number;
@@ -38,26 +43,25 @@ export class LineReader {
   private readonly onLine: (line: string) => void;
   private readonly maxLineLength: number;
   private readonly encoding: LineEncoding;
-  private decoder: StringDecoder;
-  /** Text of an unfinished line, from earlier chunks. */
-  private partial = '';
+  /** Bytes of an unfinished line, from earlier chunks. */
+  private partial: Buffer[] = [];
+  private partialLength = 0;
 
   constructor(onLine: (line: string) => void, options: LineReaderOptions = {}) {
     this.onLine = onLine;
     this.maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.encoding = options.encoding ?? 'utf8';
-    this.decoder = new StringDecoder(this.encoding);
   }
 
-  /** Characters held for a line whose LF has not arrived yet (bytes, for ASCII and latin1). */
+  /** Bytes held for a line whose LF has not arrived yet. */
   get bufferedBytes(): number {
-    return this.partial.length;
+    return this.partialLength;
   }
 
   /** Forgets any unfinished line (after a reconnect). */
   reset(): void {
-    this.partial = '';
-    this.decoder = new StringDecoder(this.encoding);
+    this.partial = [];
+    this.partialLength = 0;
   }
 
   /**
@@ -66,41 +70,41 @@ export class LineReader {
    *   reader is then reset and the connection should be dropped.
    */
   push(chunk: Buffer): void {
-    // One native decode per chunk; the decoder keeps a multi-byte character
-    // split between chunks until its last byte arrives.
-    const text = this.decoder.write(chunk);
     let start = 0;
-    let lf = text.indexOf('\n');
-    if (this.partial !== '') {
-      // Search only the new text, so a long line arriving in many chunks is
-      // not rescanned from its start each time.
+    let lf = chunk.indexOf(LF, 0);
+    if (this.partialLength > 0) {
       if (lf === -1) {
-        this.keep(this.partial + text);
+        this.keep(chunk, 0);
         return;
       }
-      const line = this.partial + text.slice(0, lf);
-      this.partial = '';
-      if (line.length > this.maxLineLength) this.fail();
-      this.emit(line, 0, line.length, line.indexOf('\r'));
+      this.partial.push(chunk.subarray(0, lf));
+      const joined = Buffer.concat(this.partial, this.partialLength + lf);
+      this.partial = [];
+      this.partialLength = 0;
+      if (joined.length > this.maxLineLength) this.fail();
+      this.emit(joined, 0, joined.length, joined.indexOf(CR));
       start = lf + 1;
-      lf = text.indexOf('\n', start);
+      lf = chunk.indexOf(LF, start);
     }
     // The next CR at or after `start`, found once per CR rather than once per
     // line, so LF-only input is not rescanned to its end for every line.
-    let nextCr = lf === -1 ? -1 : text.indexOf('\r', start);
+    let nextCr = lf === -1 ? -1 : chunk.indexOf(CR, start);
     while (lf !== -1) {
       if (lf - start > this.maxLineLength) this.fail();
-      if (nextCr !== -1 && nextCr < start) nextCr = text.indexOf('\r', start);
-      this.emit(text, start, lf, nextCr);
+      if (nextCr !== -1 && nextCr < start) nextCr = chunk.indexOf(CR, start);
+      this.emit(chunk, start, lf, nextCr);
       start = lf + 1;
-      lf = text.indexOf('\n', start);
+      lf = chunk.indexOf(LF, start);
     }
-    if (start < text.length) this.keep(start === 0 ? text : text.slice(start));
+    if (start < chunk.length) this.keep(chunk, start);
   }
 
-  private keep(rest: string): void {
-    if (rest.length > this.maxLineLength) this.fail();
-    this.partial = rest;
+  private keep(chunk: Buffer, start: number): void {
+    const rest = chunk.length - start;
+    if (this.partialLength + rest > this.maxLineLength) this.fail();
+    // Copy: the caller may reuse its chunk, and a small view must not pin a large one.
+    this.partial.push(Buffer.from(chunk.subarray(start)));
+    this.partialLength += rest;
   }
 
   private fail(): never {
@@ -109,18 +113,26 @@ export class LineReader {
   }
 
   /**
-   * Emits text [start, end) minus every CR; nothing for an empty line.
-   * `cr` is the first CR at or after `start` in `text`, or -1.
+   * Emits bytes [start, end) minus every CR; nothing for an empty line.
+   * `cr` is the first CR at or after `start` in `buf`, or -1.
    */
-  private emit(text: string, start: number, end: number, cr: number): void {
+  private emit(buf: Buffer, start: number, end: number, cr: number): void {
     // Common case: no CR, or just the one before the LF.
-    if (end > start && text.charCodeAt(end - 1) === CR) end--;
+    if (end > start && buf[end - 1] === CR) end--;
     if (cr === -1 || cr >= end) {
-      if (end > start) this.onLine(text.slice(start, end));
+      if (end > start) this.onLine(buf.toString(this.encoding, start, end));
       return;
     }
     // Stray CRs inside the line: the reference server drops them all.
-    const line = text.slice(start, end).replace(/\r/g, '');
-    if (line.length > 0) this.onLine(line);
+    const parts: Buffer[] = [];
+    let from = start;
+    while (cr !== -1 && cr < end) {
+      if (cr > from) parts.push(buf.subarray(from, cr));
+      from = cr + 1;
+      cr = buf.indexOf(CR, from);
+    }
+    if (end > from) parts.push(buf.subarray(from, end));
+    const line = Buffer.concat(parts);
+    if (line.length > 0) this.onLine(line.toString(this.encoding));
   }
 }
