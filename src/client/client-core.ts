@@ -1,0 +1,603 @@
+/**
+ * The client's core: one connection at a time, re-opened after a loss; the
+ * command pipeline with request matching, deadlines and the offline queue;
+ * incoming lines turned into events; keepalive and liveness.
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import pTimeout from 'p-timeout';
+import {
+  AbortError,
+  AuthenticationError,
+  ClacksError,
+  ClosedError,
+  ConnectionError,
+  ConnectionLostError,
+  PermissionDeniedError,
+  QueueFullError,
+  ServerError,
+  TimeoutError,
+} from '../errors.js';
+import { Connection, type OutboundEntry } from '../connection/connection.js';
+import { StateMachine, type ConnectionState } from '../connection/state.js';
+import { openTransport } from '../connection/transport.js';
+import { LivenessMonitor } from '../connection/liveness.js';
+import { EventHub } from '../events/event-hub.js';
+import type { EventQueue } from '../events/event-queue.js';
+import type { StatusEvent } from '../events/types.js';
+import { encodeAuthToken } from '../wire/client-commands.js';
+import type { ServerLine } from '../wire/server-lines.js';
+import { OfflineQueue, type QueueableCommand } from './offline-queue.js';
+import { describeTarget, type ClientOptions, type ResolvedTarget } from './options.js';
+import { PendingRequest, RequestTracker, type RequestKind } from './request-tracker.js';
+import { DeadlineQueue } from './deadlines.js';
+import { resolveSettings, type Settings } from './settings.js';
+import { ListenRegistry } from './subscriptions.js';
+
+
+/** Per-request options. */
+export interface RequestOptions {
+  /** Deadline in ms; `TimeoutError` after it. Default: the client's request timeout (30 s). `Infinity` for none. */
+  timeout?: number;
+  /** Cancels the request with an `AbortError`. A request already written still consumes its reply. */
+  signal?: AbortSignal;
+}
+
+/** Events of the client as an EventEmitter. */
+export interface ClacksClientEvents {
+  /** A server-reported error (`OVERHEAD E …`) or a fatal connection error. Emitted only while a listener is attached. */
+  error: [error: ClacksError];
+  /** A connection status change (also available as `status()`). */
+  status: [event: StatusEvent];
+}
+
+
+type WriteCommand = QueueableCommand;
+
+const noop = (): void => {};
+
+/**
+ * The machinery under {@link ClacksClient}: the command pipeline (write,
+ * request, dispatch to the connection or the offline queue), incoming lines,
+ * connecting and reconnecting, keepalive and liveness, and shutting down.
+ * The public commands live in client.ts.
+ */
+export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
+  private readonly servers: ResolvedTarget[];
+  protected readonly settings: Settings;
+  private readonly tls: ClientOptions['tls'];
+  protected readonly machine = new StateMachine();
+  private readonly tracker = new RequestTracker();
+  private readonly deadlines = new DeadlineQueue((request) => this.timedOut(request, this.settings.requestTimeout));
+  private readonly offline: OfflineQueue | undefined;
+  protected readonly hub: EventHub;
+  protected readonly statusQueues = new Set<EventQueue<StatusEvent>>();
+  protected readonly listens = new ListenRegistry();
+  protected readonly lastSentValues = new Map<string, string>();
+  protected connection: Connection | undefined;
+  private attempting: Connection | undefined;
+  /** Cancels a connect / TLS handshake in progress (before a Connection exists) when the client closes. */
+  private transportAbort: AbortController | undefined;
+  private serverCursor = 0;
+  protected currentServer: ResolvedTarget | undefined;
+  private seq = 0;
+  private probeSeq = 0;
+  private probeSentAt = 0;
+  private probeCounter = 0;
+  private probeOutstanding = false;
+  protected monitoring = false;
+  protected pingDisabled = false;
+  private reconnectAttempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  protected closePromise: Promise<void> | undefined;
+  private closeWaiter: (() => void) | undefined;
+  protected info: string | undefined;
+
+  /** @internal Use {@link createClient}. */
+  constructor(servers: ResolvedTarget[], options: ClientOptions) {
+    super();
+    this.servers = servers;
+    this.tls = options.tls;
+    this.settings = resolveSettings(options);
+    const offline = options.offlineQueue ?? true;
+    if (offline !== false) {
+      const limits = offline === true ? {} : offline;
+      this.offline = new OfflineQueue({
+        maxCommands: limits.maxCommands ?? 10_000,
+        maxBytes: limits.maxBytes ?? 16 * 1024 * 1024,
+        timeout: limits.timeout ?? 30_000,
+      });
+    }
+    this.hub = new EventHub({ bufferSize: options.eventBufferSize ?? 10_000, overflow: options.eventOverflow ?? 'drop-oldest' });
+  }
+  /** Where the connection stands: `connecting`, `ready`, `reconnecting`, `closing` or `closed`. */
+  get state(): ConnectionState {
+    return this.machine.state;
+  }
+
+
+
+  protected get isFinished(): boolean {
+    return this.state === 'closing' || this.state === 'closed';
+  }
+
+  /** Runs a command method so that a synchronous error (validation) becomes a rejected promise. */
+  protected guard<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return run();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * A command without reply: resolves once handed to the socket. While
+   * connected, every write of one batch (one socket write) shares one promise.
+   */
+  protected write(line: string): Promise<void> {
+    const connection = this.connection;
+    if (this.state === 'ready' && connection) {
+      if (connection.bufferedLength > this.settings.maxWriteBuffer) {
+        return Promise.reject(new QueueFullError(`write buffer full: ${connection.bufferedLength} bytes are waiting for the socket`));
+      }
+      const batch = connection.batch();
+      this.send(connection, { line, seq: 0, written: batch.resolve, fail: batch.reject });
+      return batch.promise;
+    }
+    return new Promise<void>((resolve, reject) => {
+      const command: WriteCommand = { line, seq: 0, written: resolve, fail: reject };
+      this.dispatch(command);
+    });
+  }
+
+  /**
+   * A command with a reply: resolves with it, matched by the tracker. The
+   * default deadline is watched by one timer for all requests; a per-call
+   * `timeout` gets its own (p-timeout).
+   */
+  protected request<T>(kind: RequestKind, key: string, line: string, options?: RequestOptions): Promise<T> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError(`${describeLine(line)} was aborted before it was sent`, { cause: signal.reason }));
+    let request!: PendingRequest;
+    const reply = new Promise<T>((resolve, reject) => {
+      request = new PendingRequest(kind, key, line, resolve as (value: unknown) => void, reject);
+    });
+    try {
+      this.dispatch(request);
+    } catch (error) {
+      request.fail(asError(error));
+      return reply;
+    }
+    if (signal) {
+      const onAbort = (): void => {
+        this.offline?.remove(request);
+        // Still tracked when written: its reply is consumed, keeping matching right.
+        request.fail(new AbortError(`${describeLine(line)} was aborted`, { cause: signal.reason }));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      request.onSettle = () => signal.removeEventListener('abort', onAbort);
+    }
+    const timeout = options?.timeout;
+    if (timeout === undefined) {
+      const fallback = this.settings.requestTimeout;
+      if (Number.isFinite(fallback) && fallback > 0) this.deadlines.add(request, Date.now() + fallback);
+      return reply;
+    }
+    if (!Number.isFinite(timeout) || timeout <= 0) return reply;
+    return pTimeout(reply, {
+      milliseconds: timeout,
+      fallback: () => {
+        const error = this.timedOut(request, timeout);
+        throw error;
+      },
+    });
+  }
+
+  /** Fails a request whose deadline passed; a written one stays tracked so its late reply is consumed. */
+  private timedOut(request: PendingRequest, timeout: number): TimeoutError {
+    const error = new TimeoutError(`${describeLine(request.line)} got no reply within ${timeout} ms`);
+    this.offline?.remove(request);
+    request.fail(error);
+    return error;
+  }
+
+  /** Sends a command now, queues it while disconnected, or refuses it. */
+  private dispatch(command: QueueableCommand): void {
+    switch (this.state) {
+      case 'ready': {
+        const connection = this.connection as Connection;
+        if (connection.bufferedLength > this.settings.maxWriteBuffer) {
+          throw new QueueFullError(`write buffer full: ${connection.bufferedLength} bytes are waiting for the socket`);
+        }
+        this.send(connection, command);
+        return;
+      }
+      case 'connecting':
+      case 'reconnecting':
+        if (!this.offline) throw new ConnectionError(`not connected (${this.state}) and the offline queue is disabled`);
+        this.offline.add(command);
+        return;
+      default:
+        throw new ClosedError(`the client is ${this.state}`);
+    }
+  }
+
+  private send(connection: Connection, command: QueueableCommand): void {
+    command.seq = ++this.seq;
+    if (command instanceof PendingRequest) this.tracker.track(command);
+    connection.write(command);
+  }
+
+  /** A line the application did not ask for (PING, remembrance, probes). */
+  private sendInternal(line: string): void {
+    if (this.state !== 'ready' || !this.connection) return;
+    this.send(this.connection, { line, seq: 0, written: noop, fail: noop });
+  }
+
+  // ---------------------------------------------------------------- incoming
+
+  private onLine(connection: Connection, line: ServerLine): void {
+    if (connection !== this.connection && connection !== this.attempting) return;
+    if (this.tracker.handle(line)) {
+      this.deadlines.prune();
+      return;
+    }
+    switch (line.type) {
+      // These records have exactly the shape of their events: passed on as they are.
+      case 'set':
+      case 'notify':
+      case 'debug':
+        this.hub.dispatch(line);
+        return;
+      case 'overhead':
+        if (line.flags.includes('E')) this.onServerError(line.value);
+        else this.hub.dispatch({ type: 'message', flags: line.flags, text: line.value });
+        return;
+      case 'timeout':
+        connection.destroy(new ConnectionError('the server sent TIMEOUT (ping timeout or stalled write) and dropped the connection'));
+        return;
+      case 'quit':
+        connection.destroy(new ConnectionError('the server sent QUIT (shutdown or CLIENTDISCONNECT) and dropped the connection'));
+        return;
+      case 'nop':
+      case 'ping':
+      case 'greeting':
+        return;
+      default:
+        this.hub.dispatch({ type: 'unsolicited', line });
+    }
+  }
+
+  private onServerError(message: string): void {
+    this.hub.dispatch({ type: 'error', message });
+    if (message === 'permission_denied') {
+      this.report(new PermissionDeniedError('the server refused a command: permission denied'));
+      // Reads refused this way are rejected when a later FLUSHED arrives; make one come now.
+      if (this.tracker.hasReadsAfter(this.probeSeq)) this.sendProbe();
+    } else {
+      this.report(new ServerError(`the server reported: ${message}`));
+    }
+  }
+
+  /** An internal FLUSH: for liveness, and to settle refused reads promptly. */
+  private sendProbe(): void {
+    if (this.state !== 'ready' || !this.connection) return;
+    const id = `net-clacks-probe-${++this.probeCounter}`;
+    const done = (): void => {
+      this.probeOutstanding = false;
+    };
+    const probe = new PendingRequest('flush', id, `FLUSH ${id}\r\n`, done, noop, true);
+    this.probeOutstanding = true;
+    this.probeSentAt = Date.now();
+    this.send(this.connection, probe);
+    this.probeSeq = probe.seq;
+  }
+
+  /** Emits a server-reported or fatal error to 'error' listeners, if any (never an unhandled 'error'). */
+  protected report(error: unknown): void {
+    if (this.listenerCount('error') === 0) return;
+    const clacksError = error instanceof ClacksError ? error : new ConnectionError(String(error), { cause: error });
+    this.emit('error', clacksError);
+  }
+
+  private emitStatus(event: StatusEvent): void {
+    for (const queue of this.statusQueues) queue.push(event);
+    this.emit('status', event);
+  }
+
+  // ---------------------------------------------------------------- connecting
+
+  /** @internal The first connection: retried within `waitForServer` ms, never after an authentication failure. */
+  async connect(): Promise<void> {
+    const started = Date.now();
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      const server = this.nextServer();
+      this.emitStatus({ type: 'connecting', attempt, server: describeTarget(server) });
+      try {
+        const connection = await this.open(server);
+        this.onConnected(connection, server, false);
+        return;
+      } catch (error) {
+        const cause = asError(error);
+        if (this.isFinished) throw new ClosedError('the client was closed while connecting', { cause });
+        const delay = cause instanceof AuthenticationError ? false : this.settings.policy(attempt, cause);
+        if (delay === false || Date.now() - started + delay > this.settings.waitForServer) {
+          this.finish(cause, true);
+          this.closePromise = Promise.resolve();
+          if (attempt === 1 || cause instanceof AuthenticationError) throw cause;
+          throw new ConnectionError(`could not connect within ${this.settings.waitForServer} ms (${attempt} attempts): ${cause.message}`, { cause });
+        }
+        await sleep(delay);
+        if (this.isFinished) throw new ClosedError('the client was closed while connecting', { cause });
+      }
+    }
+  }
+
+  private nextServer(): ResolvedTarget {
+    const server = this.servers[this.serverCursor % this.servers.length] as ResolvedTarget;
+    this.serverCursor++;
+    return server;
+  }
+
+  /**
+   * Opens a socket and runs the handshake, pipelined like the reference:
+   * CLACKS and OVERHEAD A at once, then (after a reconnect) LISTEN for every
+   * live name, MONITOR and NOPING, without waiting for the greeting.
+   */
+  private async open(server: ResolvedTarget): Promise<Connection> {
+    const abort = new AbortController();
+    this.transportAbort = abort;
+    let socket: Awaited<ReturnType<typeof openTransport>>;
+    try {
+      socket = await openTransport(server, {
+        ...(this.tls ? { tls: this.tls } : {}),
+        connectTimeout: this.settings.connectTimeout,
+        tlsHandshakeTimeout: this.settings.tlsHandshakeTimeout,
+        keepAlive: this.settings.keepAlive,
+        signal: abort.signal,
+      });
+    } finally {
+      if (this.transportAbort === abort) this.transportAbort = undefined;
+    }
+    if (this.isFinished) {
+      socket.destroy();
+      throw new ClosedError('the client was closed while connecting');
+    }
+    const connection: Connection = new Connection(
+      socket,
+      { onLine: (line) => this.onLine(connection, line), onClose: (error) => this.onConnectionClosed(connection, error) },
+      { maxLineLength: this.settings.maxLineLength, headerTimeout: this.settings.headerTimeout, authTimeout: this.settings.authTimeout },
+    );
+    this.attempting = connection;
+    let lines = `CLACKS ${this.settings.name}\r\nOVERHEAD A ${encodeAuthToken(server.username, server.password)}\r\n`;
+    for (const name of this.listens.active) lines += `LISTEN ${name}\r\n`;
+    if (this.monitoring) lines += 'MONITOR\r\n';
+    if (this.pingDisabled) lines += 'NOPING\r\n';
+    try {
+      await connection.start(lines);
+    } finally {
+      if (this.attempting === connection) this.attempting = undefined;
+    }
+    return connection;
+  }
+
+  private onConnected(connection: Connection, server: ResolvedTarget, reconnected: boolean): void {
+    this.connection = connection;
+    this.currentServer = server;
+    this.info = connection.serverInfo;
+    this.machine.moveTo('ready');
+    this.reconnectAttempt = 0;
+    if (this.settings.failover === 'in-order') this.serverCursor = 0;
+    this.probeOutstanding = false;
+    this.probeSeq = 0;
+    // Commands that waited (those in flight at the loss first, in their order), now in order.
+    if (this.offline) for (const command of this.offline.drain()) this.send(connection, command);
+    this.startTimers();
+    const where = describeTarget(server);
+    if (reconnected) {
+      this.emitStatus({ type: 'reconnected', server: where, serverInfo: this.info ?? '' });
+      this.hub.dispatch({ type: 'reconnected' });
+    } else {
+      this.emitStatus({ type: 'connected', server: where, serverInfo: this.info ?? '' });
+    }
+  }
+
+  /** The socket of a connection closed, for whatever reason. */
+  private onConnectionClosed(connection: Connection, error: Error | undefined): void {
+    if (connection !== this.connection) return;
+    this.connection = undefined;
+    this.stopTimers();
+    if (this.state === 'closing') {
+      failUnwritten(connection, new ClosedError('the client was closed before the command was written'));
+      this.closeWaiter?.();
+      return;
+    }
+    if (this.state !== 'ready') return;
+    const reason = error ?? new ConnectionError('the connection closed');
+    const resend = this.collectResend(connection, reason);
+    this.emitStatus({ type: 'disconnected', reason });
+    this.hub.dispatch({ type: 'disconnected', reason });
+    if (!this.settings.reconnect) {
+      for (const command of resend) command.fail(new ConnectionLostError(`connection lost: ${reason.message}`, { cause: reason }));
+      this.terminate(reason);
+      return;
+    }
+    this.machine.moveTo('reconnecting');
+    if (this.offline) this.offline.readmit(resend);
+    else for (const command of resend) command.fail(new ConnectionLostError(`connection lost: ${reason.message}`, { cause: reason }));
+    this.scheduleReconnect(reason);
+  }
+
+  /**
+   * Decides what happens to what was in flight: reads are sent again (they
+   * are idempotent), a flush() barrier rejects with ConnectionLostError,
+   * writes already handed to the old socket are not replayed, and writes that
+   * never reached it are sent after reconnecting. Order is kept.
+   */
+  private collectResend(connection: Connection, reason: Error): QueueableCommand[] {
+    const inFlight = this.tracker.takeAll();
+    const tracked = new Set<OutboundEntry>(inFlight);
+    const unwritten = connection.takeUnwritten().filter((entry) => !tracked.has(entry));
+    const all = [...inFlight, ...(unwritten as QueueableCommand[])].sort((a, b) => a.seq - b.seq);
+    const resend: QueueableCommand[] = [];
+    for (const command of all) {
+      if (!(command instanceof PendingRequest)) {
+        resend.push(command);
+        continue;
+      }
+      if (command.internal || command.settled) continue;
+      if (command.kind === 'flush') {
+        command.fail(new ConnectionLostError(`the connection was lost before FLUSH completed (${reason.message}): earlier writes may not have reached the server`, { cause: reason }));
+      } else {
+        resend.push(command);
+      }
+    }
+    return resend;
+  }
+
+  private scheduleReconnect(cause: Error): void {
+    const attempt = ++this.reconnectAttempt;
+    const delay = this.settings.policy(attempt, cause);
+    if (delay === false) {
+      this.terminate(new ConnectionError(`gave up reconnecting after ${attempt - 1} attempts: ${cause.message}`, { cause }));
+      return;
+    }
+    this.emitStatus({ type: 'reconnecting', attempt, delay, cause });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.reconnect();
+    }, delay);
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.state !== 'reconnecting') return;
+    const server = this.nextServer();
+    try {
+      const connection = await this.open(server);
+      if (this.state !== 'reconnecting') {
+        connection.destroy();
+        return;
+      }
+      this.onConnected(connection, server, true);
+    } catch (error) {
+      if (this.state !== 'reconnecting') return;
+      const cause = asError(error);
+      if (cause instanceof AuthenticationError) this.terminate(cause);
+      else this.scheduleReconnect(cause);
+    }
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private startTimers(): void {
+    const { pingInterval, remembrance, liveness } = this.settings;
+    if (pingInterval !== false && pingInterval > 0) {
+      this.timers.push(setInterval(() => !this.pingDisabled && this.sendInternal('PING\r\n'), pingInterval));
+    }
+    if (remembrance) {
+      this.timers.push(setInterval(() => this.sendInternal(`OVERHEAD GNU ${remembrance.name}\r\n`), remembrance.interval));
+    }
+    if (liveness && this.connection) {
+      const monitor = new LivenessMonitor(this.connection, liveness.interval, liveness.timeout, {
+        send: () => this.sendProbe(),
+        outstandingSince: () => (this.probeOutstanding ? this.probeSentAt : undefined),
+      });
+      this.timers.push(setInterval(() => monitor.check(), monitor.tick));
+    }
+    for (const timer of this.timers) timer.unref();
+  }
+
+  private stopTimers(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+  }
+
+  // ---------------------------------------------------------------- ending
+
+  protected async shutDown(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.machine.moveTo('closing');
+    this.stopAll();
+    const connection = this.connection;
+    if (connection && !connection.isClosed) {
+      const closed = new Promise<void>((resolve) => {
+        this.closeWaiter = resolve;
+      });
+      connection.write({ line: 'QUIT\r\n', seq: ++this.seq, written: noop });
+      connection.end();
+      const timer = setTimeout(() => connection.destroy(), this.settings.closeTimeout);
+      await closed;
+      clearTimeout(timer);
+    }
+    this.finish(new ClosedError('the client was closed before the reply arrived'), false);
+  }
+
+  /**
+   * Stops reconnecting, timers and any half-made connection; fails what waits
+   * offline with `reason` (a fatal error such as AuthenticationError must
+   * reach the callers, not a generic ClosedError).
+   */
+  protected stopAll(reason: Error = new ClosedError('the client was closed before the connection returned')): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.stopTimers();
+    // A socket still connecting or in its TLS handshake would otherwise stay open until its deadline.
+    this.transportAbort?.abort();
+    this.attempting?.destroy(new ClosedError('the client was closed while connecting'));
+    this.offline?.failAll(reason);
+  }
+
+  /** A fatal error: no more reconnecting; everything pending rejects with it. */
+  private terminate(reason: Error): void {
+    if (this.isFinished) return;
+    this.machine.moveTo('closing');
+    this.stopAll(reason);
+    this.connection?.destroy();
+    this.report(reason);
+    this.finish(reason, true);
+    this.closePromise ??= Promise.resolve();
+  }
+
+  /** Final step: settle every request, end every iterator, state `closed`. */
+  protected finish(reason: Error, fatal: boolean): void {
+    if (this.state === 'closed') return;
+    if (this.state !== 'closing') this.machine.moveTo('closing');
+    failUnwritten(this.connection, reason);
+    this.connection = undefined;
+    for (const request of this.tracker.takeAll()) request.fail(reason);
+    this.deadlines.clear();
+    this.offline?.failAll(reason);
+    this.machine.moveTo('closed');
+    this.hub.endAll(fatal ? reason : undefined);
+    this.emitStatus(fatal ? { type: 'closed', reason } : { type: 'closed' });
+    for (const queue of [...this.statusQueues]) queue.end();
+  }
+}
+
+
+/**
+ * Fails the writes a gone connection never handed to its socket: the client
+ * is closing, nothing will re-send them, and their promises would otherwise
+ * never settle (destroy() right after store(), a write racing the socket's
+ * failure). Requests among them are failed by the tracker too; twice is harmless.
+ */
+function failUnwritten(connection: Connection | undefined, reason: Error): void {
+  for (const entry of connection?.takeUnwritten() ?? []) (entry as Partial<QueueableCommand>).fail?.(reason);
+}
+
+
+function describeLine(line: string): string {
+  const text = line.trimEnd();
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

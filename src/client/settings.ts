@@ -1,0 +1,66 @@
+/**
+ * Client options resolved to the values the client runs with: every default
+ * in one place.
+ * @module
+ */
+import { exponentialBackoff, type ReconnectPolicy } from '../connection/reconnect-policy.js';
+import { validateIdentification, validateText } from '../wire/validate.js';
+import { VERSION } from '../version.js';
+import type { ClientOptions } from './options.js';
+
+/** What the client runs with. */
+export interface Settings {
+  name: string;
+  requestTimeout: number;
+  connectTimeout: number;
+  tlsHandshakeTimeout: number;
+  headerTimeout: number;
+  authTimeout: number;
+  waitForServer: number;
+  reconnect: boolean;
+  policy: ReconnectPolicy;
+  failover: 'in-order' | 'rotate';
+  pingInterval: number | false;
+  remembrance: { name: string; interval: number } | false;
+  liveness: { interval: number; timeout: number } | false;
+  keepAlive: number;
+  caching: boolean;
+  maxLineLength: number;
+  maxWriteBuffer: number;
+  closeTimeout: number;
+}
+
+/** Fills in every default and checks what can be checked before connecting. */
+export function resolveSettings(options: ClientOptions): Settings {
+  const timeouts = options.timeouts ?? {};
+  const remembrance = options.remembrance ?? true;
+  const liveness = options.liveness ?? {};
+  const settings: Settings = {
+    name: validateIdentification(options.name ?? `net-clacks/${VERSION}`, 'name'),
+    requestTimeout: timeouts.request ?? 30_000,
+    connectTimeout: timeouts.connect ?? 10_000,
+    tlsHandshakeTimeout: timeouts.tlsHandshake ?? 10_000,
+    headerTimeout: timeouts.header ?? 15_000,
+    authTimeout: timeouts.auth ?? 15_000,
+    waitForServer: options.waitForServer ?? 0,
+    reconnect: options.reconnect ?? true,
+    policy: options.reconnectPolicy ?? exponentialBackoff(),
+    failover: options.failover ?? 'in-order',
+    pingInterval: options.pingInterval ?? 30_000,
+    remembrance:
+      remembrance === false
+        ? false
+        : {
+            name: (remembrance === true ? undefined : remembrance.name) ?? 'Terry Pratchett',
+            interval: (remembrance === true ? undefined : remembrance.interval) ?? 3_600_000,
+          },
+    liveness: liveness === false ? false : { interval: liveness.interval ?? 15_000, timeout: liveness.timeout ?? 15_000 },
+    keepAlive: options.keepAlive ?? 30_000,
+    caching: options.caching ?? false,
+    maxLineLength: options.maxLineLength ?? 16 * 1024 * 1024,
+    maxWriteBuffer: options.maxWriteBuffer ?? 64 * 1024 * 1024,
+    closeTimeout: 5_000,
+  };
+  if (settings.remembrance) validateText(settings.remembrance.name, 'remembrance.name');
+  return settings;
+}
