@@ -29,6 +29,7 @@ export interface TlsListenerOptions {
   tls: TlsCredentials;
 }
 
+/** One listener: a Unix socket, or TCP with TLS. */
 export type ListenerOptions = UnixListenerOptions | TlsListenerOptions;
 
 /** A user account. The first one configured is the main user and gets every permission. */
@@ -39,11 +40,13 @@ export interface UserOptions {
   permissions?: readonly Permission[];
 }
 
+/** Severity of a server log message. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** Receives the server's own messages (persistence problems, dropped clients…). */
 export type ServerLogger = (level: LogLevel, message: string) => void;
 
+/** Options of {@link startServer}; every duration is in milliseconds. */
 export interface ServerOptions {
   /** Shorthand for one Unix listener. */
   socketPath?: string;

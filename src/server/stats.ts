@@ -3,6 +3,7 @@
  * `ClacksServer.stats` (tests count auth attempts with them).
  * @module
  */
+/** Counters a running server keeps (`server.stats`). */
 export interface ServerStats {
   /** Sockets accepted (after the TLS handshake, for TLS listeners). */
   connectionsAccepted: number;
