@@ -41,6 +41,30 @@ describe('timeouts, aborts and a server that breaks the protocol', () => {
     client.destroy();
   });
 
+  it('applies the default request timeout to every read, and keeps matching right after it', async () => {
+    const held: Array<() => void> = [];
+    scripted = await startScriptedServer({
+      onLine: (line, socket) => {
+        const name = line.slice('RETRIEVE '.length);
+        const n = held.length + 1;
+        held.push(() => socket.write(`RETRIEVED ${name}=v-${n}\r\n`));
+      },
+    });
+    const client = await createClient({ ...target(scripted), timeouts: { request: 150 } });
+    const started = Date.now();
+    const first = client.retrieve('k');
+    const second = client.retrieve('k');
+    await expect(first).rejects.toBeInstanceOf(TimeoutError);
+    await expect(second).rejects.toThrow(/RETRIEVE k got no reply within 150 ms/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const third = client.retrieve('k', { timeout: 10_000 });
+    await waitFor(() => held.length === 3, 5000, 'three RETRIEVE lines');
+    for (const reply of held) reply();
+    // The two late replies were consumed by the timed-out requests.
+    expect(await third).toBe('v-3');
+    client.destroy();
+  });
+
   it('rejects an aborted request with AbortError; an already-aborted signal sends nothing', async () => {
     const held: Array<() => void> = [];
     scripted = await startScriptedServer({
