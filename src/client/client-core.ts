@@ -571,6 +571,10 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     this.deadlines.clear();
     this.offline?.failAll(reason);
     this.machine.moveTo('closed');
+    // A close() still waiting for the socket (destroy() during close()) would
+    // never hear of it: the connection is no longer current. Release it.
+    this.closeWaiter?.();
+    this.closeWaiter = undefined;
     this.hub.endAll(fatal ? reason : undefined);
     this.emitStatus(fatal ? { type: 'closed', reason } : { type: 'closed' });
     for (const queue of [...this.statusQueues]) queue.end();
