@@ -139,16 +139,18 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     const connection = this.connection;
     if (this.state === 'ready' && connection) {
       if (connection.bufferedLength > this.settings.maxWriteBuffer) {
-        return Promise.reject(new QueueFullError(`write buffer full: ${connection.bufferedLength} bytes are waiting for the socket`));
+        return handled(Promise.reject(new QueueFullError(`write buffer full: ${connection.bufferedLength} bytes are waiting for the socket`)));
       }
       const batch = connection.batch();
       this.send(connection, { line, seq: 0, written: batch.resolve, fail: batch.reject });
       return batch.promise;
     }
-    return new Promise<void>((resolve, reject) => {
-      const command: WriteCommand = { line, seq: 0, written: resolve, fail: reject };
-      this.dispatch(command);
-    });
+    return handled(
+      new Promise<void>((resolve, reject) => {
+        const command: WriteCommand = { line, seq: 0, written: resolve, fail: reject };
+        this.dispatch(command);
+      }),
+    );
   }
 
   /**
@@ -592,6 +594,16 @@ function failUnwritten(connection: Connection | undefined, reason: Error): void 
   for (const entry of connection?.takeUnwritten() ?? []) (entry as Partial<QueueableCommand>).fail?.(reason);
 }
 
+
+/**
+ * Marks a write's promise as handled: writes may be fired and forgotten, as a
+ * nats.js publish, so a failed one must not crash the process through an
+ * unhandled rejection. A caller that awaits it still gets the rejection.
+ */
+export function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(noop);
+  return promise;
+}
 
 function describeLine(line: string): string {
   const text = line.trimEnd();

@@ -11,7 +11,7 @@ import { EventQueue, type OverflowPolicy } from '../events/event-queue.js';
 import type { ClacksEvent, StatusEvent, SubscriptionEvent } from '../events/types.js';
 import { encodeClientCommand } from '../wire/client-commands.js';
 import { validateName, validateStep, validateText, validateValue } from '../wire/validate.js';
-import { ClientCore, type RequestOptions } from './client-core.js';
+import { ClientCore, handled, type RequestOptions } from './client-core.js';
 import { describeTarget } from './options.js';
 import { toClientInfo, type ClientInfo } from './client-info.js';
 
@@ -129,10 +129,12 @@ export class ClacksClient extends ClientCore {
     return this.guard(() => {
       validateName(name);
       if (!this.listens.listen(name)) return Promise.resolve();
-      return this.write(`LISTEN ${name}\r\n`).catch((error: unknown) => {
-        this.listens.unlisten(name);
-        throw error;
-      });
+      return handled(
+        this.write(`LISTEN ${name}\r\n`).catch((error: unknown) => {
+          this.listens.unlisten(name);
+          throw error;
+        }),
+      );
     });
   }
 

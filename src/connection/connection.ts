@@ -34,6 +34,9 @@ function createBatch(): WriteBatch {
     resolve = res;
     reject = rej;
   });
+  // Writes may be fired and forgotten (as a nats.js publish): a batch that
+  // fails must not surface as an unhandled rejection. Awaiting callers still see it.
+  promise.catch(() => {});
   return { promise, resolve, reject };
 }
 
