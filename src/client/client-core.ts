@@ -422,6 +422,12 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     const resend = this.collectResend(connection, reason);
     this.emitStatus({ type: 'disconnected', reason });
     this.hub.dispatch({ type: 'disconnected', reason });
+    // A 'status' listener may have closed or destroyed the client just now:
+    // nothing will re-send these, and 'reconnecting' is no longer reachable.
+    if (this.isFinished) {
+      for (const command of resend) command.fail(new ClosedError(`the client was closed after the connection was lost: ${reason.message}`, { cause: reason }));
+      return;
+    }
     if (!this.settings.reconnect) {
       for (const command of resend) command.fail(new ConnectionLostError(`connection lost: ${reason.message}`, { cause: reason }));
       this.terminate(reason);
@@ -468,6 +474,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
       return;
     }
     this.emitStatus({ type: 'reconnecting', attempt, delay, cause });
+    if (this.state !== 'reconnecting') return; // closed by a 'status' listener
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.reconnect();
@@ -520,7 +527,9 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
   // ---------------------------------------------------------------- ending
 
   protected async shutDown(): Promise<void> {
-    if (this.state === 'closed') return;
+    // 'closing' without a close() of ours: a fatal error is ending the client
+    // right now (close() called from its 'error' listener); it finishes it.
+    if (this.isFinished) return;
     this.machine.moveTo('closing');
     this.stopAll();
     const connection = this.connection;
