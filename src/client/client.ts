@@ -104,11 +104,15 @@ export class ClacksClient extends ClientCore {
     return this.guard(() => {
       validateName(name);
       validateValue(value);
-      if (this.settings.caching) {
-        if (!options?.force && this.lastSentValues.get(name) === value) return Promise.resolve();
-        this.lastSentValues.set(name, value);
-      }
-      return this.write(`SET ${name}=${value}\r\n`);
+      if (!this.settings.caching) return this.write(`SET ${name}=${value}\r\n`);
+      if (!options?.force && this.lastSentValues.get(name) === value) return Promise.resolve();
+      this.lastSentValues.set(name, value);
+      const sent = this.write(`SET ${name}=${value}\r\n`);
+      // A SET that failed was never sent: do not let it make the next identical one be skipped.
+      sent.catch(() => {
+        if (this.lastSentValues.get(name) === value) this.lastSentValues.delete(name);
+      });
+      return sent;
     });
   }
 
