@@ -70,7 +70,8 @@ export function openTransport(target: ResolvedTarget, options: TransportOptions)
       tcp.once('connect', () => {
         clearTimeout(timer);
         tcp.removeListener('error', onError);
-        const servername = net.isIP(target.host) === 0 ? target.host : undefined;
+        // The user's own servername wins (documented pass-through); SNI is never sent for an IP.
+        const servername = options.tls?.servername ?? (net.isIP(target.host) === 0 ? target.host : undefined);
         const secure = tls.connect({ ...options.tls, socket: tcp, ...(servername ? { servername } : {}) });
         socket = secure;
         secure.on('error', onError);
