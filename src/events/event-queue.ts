@@ -84,9 +84,10 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   end(error?: Error): void {
     if (this.done) return;
     this.done = true;
-    this.failure = error;
     const waiter = this.waiter;
     this.waiter = undefined;
+    // A waiting consumer takes the error now; otherwise next() delivers it after the buffer (once).
+    this.failure = waiter ? undefined : error;
     if (waiter) {
       if (error) waiter.reject(error);
       else waiter.resolve({ value: undefined, done: true });
