@@ -7,6 +7,12 @@ import { ValidationError } from '../errors.js';
 
 /** Whitespace, `=`, or any control character (C0, DEL, C1); no `u` flag, which is slower. */
 const BAD_NAME = /[\s=\x00-\x1f\x7f-\x9f]/;
+/**
+ * A lone UTF-16 surrogate: UTF-8 cannot carry it (it goes out as U+FFFD), so
+ * the server would know the name by another spelling and a RETRIEVE reply
+ * would never match its request.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const LINE_BREAK = /[\r\n]/;
 const BAD_IDENTIFICATION = /[;\r\n\p{Cc}]/u;
 
@@ -18,7 +24,7 @@ const BAD_IDENTIFICATION = /[;\r\n\p{Cc}]/u;
 export function validateName(name: unknown, argument = 'name'): string {
   if (typeof name !== 'string') throw new ValidationError(argument, `expected a string, got ${describe(name)}`);
   if (name.length === 0) throw new ValidationError(argument, 'must not be empty');
-  const bad = BAD_NAME.exec(name);
+  const bad = BAD_NAME.exec(name) ?? LONE_SURROGATE.exec(name);
   if (bad) throw new ValidationError(argument, `${JSON.stringify(name)} contains ${describeChar(bad[0])}`);
   return name;
 }
