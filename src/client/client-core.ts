@@ -199,8 +199,12 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
   /** Fails a request whose deadline passed; a written one stays tracked so its late reply is consumed. */
   private timedOut(request: PendingRequest, timeout: number): TimeoutError {
     const error = new TimeoutError(`${describeLine(request.line)} got no reply within ${timeout} ms`);
-    this.offline?.remove(request);
+    const wasQueued = this.offline?.remove(request) ?? false;
     request.fail(error);
+    // A written request that never gets a reply would stay at the head of the
+    // reply queue and send every later reply down the slow path; a FLUSH probe
+    // sweeps it out (request-tracker.ts).
+    if (!wasQueued && request.seq > this.probeSeq) this.sendProbe();
     return error;
   }
 

@@ -242,6 +242,8 @@ export class Connection {
       return;
     }
     if (!this.authenticated && line.type === 'overhead') {
+      // `OVERHEAD M Authentication required` belongs to the greeting, not to the application.
+      if (line.flags === 'M') return;
       if (line.flags.includes('O')) {
         this.authenticated = true;
         const handshake = this.handshake;

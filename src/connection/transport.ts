@@ -31,8 +31,9 @@ const VERIFY_ERRORS = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
   'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_NOT_YET_VALID',
   'CERT_UNTRUSTED',
 ]);
 
@@ -89,6 +90,13 @@ export function openTransport(target: ResolvedTarget, options: TransportOptions)
 
 function describeError(error: NodeJS.ErrnoException, where: string): ConnectionError {
   const code = error.code ?? '';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new ConnectionError(
+      `TLS certificate of ${where} does not name that host (${error.message}). Connect with a name the certificate holds, ` +
+        'or pass tls: { servername: <a name it holds> }, or tls: { rejectUnauthorized: false } to skip verification.',
+      { cause: error },
+    );
+  }
   if (VERIFY_ERRORS.has(code)) {
     return new ConnectionError(
       `TLS certificate of ${where} was not accepted (${code}: ${error.message}). Clacks servers often use self-signed certificates: ` +

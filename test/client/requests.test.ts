@@ -42,11 +42,18 @@ describe('timeouts, aborts and a server that breaks the protocol', () => {
   });
 
   it('applies the default request timeout to every read, and keeps matching right after it', async () => {
+    // Replies are held, in order, until the test releases them.
     const held: Array<() => void> = [];
+    let retrieves = 0;
     scripted = await startScriptedServer({
       onLine: (line, socket) => {
+        if (line.startsWith('FLUSH ')) {
+          // The probe the client sends after a timeout, to sweep the unanswered request.
+          held.push(() => socket.write(`FLUSHED ${line.slice(6)}\r\n`));
+          return;
+        }
         const name = line.slice('RETRIEVE '.length);
-        const n = held.length + 1;
+        const n = ++retrieves;
         held.push(() => socket.write(`RETRIEVED ${name}=v-${n}\r\n`));
       },
     });
@@ -58,7 +65,8 @@ describe('timeouts, aborts and a server that breaks the protocol', () => {
     await expect(second).rejects.toThrow(/RETRIEVE k got no reply within 150 ms/);
     expect(Date.now() - started).toBeLessThan(10_000);
     const third = client.retrieve('k', { timeout: 10_000 });
-    await waitFor(() => held.length === 3, 5000, 'three RETRIEVE lines');
+    await waitFor(() => retrieves === 3, 5000, 'three RETRIEVE lines');
+    expect(scripted.received.some((line) => line.startsWith('FLUSH net-clacks-probe-'))).toBe(true);
     for (const reply of held) reply();
     // The two late replies were consumed by the timed-out requests.
     expect(await third).toBe('v-3');
