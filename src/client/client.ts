@@ -315,7 +315,9 @@ export class ClacksClient extends ClientCore {
       }
     });
     const ready = Promise.all(toListen.map((name) => this.write(`LISTEN ${name}\r\n`))).then(noop);
-    ready.catch(noop);
+    // A LISTEN that could not be sent (queue full, client closed) ends the
+    // subscription with that error, which also releases its names.
+    ready.catch((error: unknown) => queue.end(error instanceof Error ? error : new Error(String(error))));
     const subscription = Object.assign(queue as unknown as EventQueue<SubscriptionEvent<V>>, {
       names: list,
       ready,

@@ -21,3 +21,18 @@ it('a reconnect shows as disconnected then reconnected, without the greeting lea
   expect(await nextMatching(events, () => true)).toEqual({ type: 'message', flags: 'GM', text: 'hello all' });
   await Promise.all([client.close(), sender.close()]);
 });
+
+it('a subscription whose LISTEN cannot be sent ends with that error and releases its names', async () => {
+  const client = await env.connect('unix', { ...FAST, offlineQueue: false });
+  const status = client.status();
+  await env.stop();
+  await nextMatching(status, (event) => event.type === 'disconnected', 10_000);
+  const subscription = client.subscribe('never-listened');
+  await expect(subscription.ready).rejects.toMatchObject({ code: 'CONNECTION_ERROR' });
+  await expect(subscription.next()).rejects.toMatchObject({ code: 'CONNECTION_ERROR' });
+  await env.restart();
+  await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
+  // The client carries on after the failed subscription.
+  await client.listen('never-listened');
+  await client.close();
+});
