@@ -272,7 +272,10 @@ export class ClacksClient extends ClientCore {
 
   /**
    * Sends one raw line (validated: one line, no CR/LF). Replies to it are not
-   * matched to this call; they arrive as `unsolicited` events.
+   * matched to this call; they arrive as `unsolicited` events. A raw
+   * RETRIEVE, KEYLIST or CLIENTLIST sent while a `retrieve()` of that name
+   * (or a `keylist()`/`clientlist()`) is pending can answer that request
+   * instead: same data, but use the typed methods when you want the reply.
    */
   sendRaw(line: string): Promise<void> {
     try {
