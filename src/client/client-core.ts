@@ -158,13 +158,16 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
    * default deadline is watched by one timer for all requests; a per-call
    * `timeout` gets its own (p-timeout).
    */
-  protected request<T>(kind: RequestKind, key: string, line: string, options?: RequestOptions): Promise<T> {
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(new AbortError(`${describeLine(line)} was aborted before it was sent`, { cause: signal.reason }));
+  protected request<T>(kind: RequestKind, key: string, options?: RequestOptions): Promise<T> {
     let request!: PendingRequest;
     const reply = new Promise<T>((resolve, reject) => {
-      request = new PendingRequest(kind, key, line, resolve as (value: unknown) => void, reject);
+      request = new PendingRequest(kind, key, resolve as (value: unknown) => void, reject);
     });
+    const signal = options?.signal;
+    if (signal?.aborted) {
+      request.fail(new AbortError(`${describeLine(request.line)} was aborted before it was sent`, { cause: signal.reason }));
+      return reply;
+    }
     try {
       this.dispatch(request);
     } catch (error) {
@@ -175,7 +178,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
       const onAbort = (): void => {
         this.offline?.remove(request);
         // Still tracked when written: its reply is consumed, keeping matching right.
-        request.fail(new AbortError(`${describeLine(line)} was aborted`, { cause: signal.reason }));
+        request.fail(new AbortError(`${describeLine(request.line)} was aborted`, { cause: signal.reason }));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       request.onSettle = () => signal.removeEventListener('abort', onAbort);
@@ -293,7 +296,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     const done = (): void => {
       this.probeOutstanding = false;
     };
-    const probe = new PendingRequest('flush', id, `FLUSH ${id}\r\n`, done, noop, true);
+    const probe = new PendingRequest('flush', id, done, noop, true);
     this.probeOutstanding = true;
     this.probeSentAt = Date.now();
     this.send(this.connection, probe);

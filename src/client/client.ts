@@ -165,7 +165,7 @@ export class ClacksClient extends ClientCore {
   /** Reads a cached value: the string, or `undefined` when the key does not exist. */
   retrieve(name: string, options?: RequestOptions): Promise<string | undefined> {
     try {
-      return this.request<string | undefined>('retrieve', validateName(name), `RETRIEVE ${name}\r\n`, options);
+      return this.request<string | undefined>('retrieve', validateName(name), options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -201,7 +201,7 @@ export class ClacksClient extends ClientCore {
   /** Every cached key, sorted (the embedded server leaves out removed keys; the reference lists them for an hour). */
   keylist(options?: RequestOptions): Promise<string[]> {
     try {
-      return this.request<string[]>('keylist', '', 'KEYLIST\r\n', options);
+      return this.request<string[]>('keylist', '', options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -226,7 +226,7 @@ export class ClacksClient extends ClientCore {
   flush(options?: RequestOptions): Promise<void> {
     return this.guard(() => {
       const id = `${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
-      return this.request<void>('flush', id, `FLUSH ${id}\r\n`, options);
+      return this.request<void>('flush', id, options);
     });
   }
 
@@ -257,7 +257,7 @@ export class ClacksClient extends ClientCore {
   /** The server's connected clients (needs the manage permission). */
   clientlist(options?: RequestOptions): Promise<ClientInfo[]> {
     return this.guard(() =>
-      this.request<Array<Record<string, string>>>('clientlist', '', 'CLIENTLIST\r\n', options).then((entries) => entries.map(toClientInfo)),
+      this.request<Array<Record<string, string>>>('clientlist', '', options).then((entries) => entries.map(toClientInfo)),
     );
   }
 

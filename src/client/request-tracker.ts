@@ -24,8 +24,6 @@ import type { ServerLine } from '../wire/server-lines.js';
 import type { OutboundEntry } from '../connection/connection.js';
 import { Fifo } from '../util/fifo.js';
 
-const noop = (): void => {};
-
 /** Requests that expect a reply. */
 export type RequestKind = 'retrieve' | 'keylist' | 'clientlist' | 'flush';
 
@@ -48,16 +46,31 @@ export class PendingRequest implements OutboundEntry {
     readonly kind: RequestKind,
     /** RETRIEVE: the name; FLUSH: the id. */
     readonly key: string,
-    /** The encoded line, CRLF included. */
-    readonly line: string,
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: Error) => void,
     /** An internal FLUSH (liveness or permission probe), never seen by a caller. */
     readonly internal = false,
   ) {}
 
-  /** Nothing to do when written: a request settles with its reply. */
-  readonly written = noop;
+  /**
+   * The encoded line, CRLF included. Built when written rather than kept:
+   * with 100,000 requests in flight every byte per request counts.
+   */
+  get line(): string {
+    switch (this.kind) {
+      case 'retrieve':
+        return `RETRIEVE ${this.key}\r\n`;
+      case 'flush':
+        return `FLUSH ${this.key}\r\n`;
+      case 'keylist':
+        return 'KEYLIST\r\n';
+      case 'clientlist':
+        return 'CLIENTLIST\r\n';
+    }
+  }
+
+  /** Nothing to do when written: a request settles with its reply (called unbound). */
+  written(): void {}
 
   /** Resolves the caller's promise (once). */
   complete(value: unknown): void {
