@@ -141,9 +141,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
       if (connection.bufferedLength > this.settings.maxWriteBuffer) {
         return handled(Promise.reject(new QueueFullError(`write buffer full: ${connection.bufferedLength} bytes are waiting for the socket`)));
       }
-      const batch = connection.batch();
-      this.send(connection, { line, seq: 0, written: batch.resolve, fail: batch.reject });
-      return batch.promise;
+      return connection.writeLine(line);
     }
     return handled(
       new Promise<void>((resolve, reject) => {
@@ -453,10 +451,11 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
    * never reached it are sent after reconnecting. Order is kept.
    */
   private collectResend(connection: Connection, reason: Error): QueueableCommand[] {
-    const inFlight = this.tracker.takeAll();
-    const tracked = new Set<OutboundEntry>(inFlight);
-    const unwritten = connection.takeUnwritten().filter((entry) => !tracked.has(entry));
-    const all = [...inFlight, ...(unwritten as QueueableCommand[])].sort((a, b) => a.seq - b.seq);
+    // Whatever reached the socket came before everything that did not, so the
+    // order is: requests written and unanswered, then the unwritten, in order.
+    const unwritten = connection.takeUnwritten() as QueueableCommand[];
+    const notWritten = new Set<OutboundEntry>(unwritten);
+    const all = [...this.tracker.takeAll().filter((request) => !notWritten.has(request)), ...unwritten];
     const resend: QueueableCommand[] = [];
     for (const command of all) {
       if (!(command instanceof PendingRequest)) {

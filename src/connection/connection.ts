@@ -40,6 +40,13 @@ function createBatch(): WriteBatch {
   return { promise, resolve, reject };
 }
 
+/** An entry given back by `takeUnwritten()`: it can be written again, or failed. */
+export interface QueuedEntry extends OutboundEntry {
+  fail?: (error: Error) => void;
+}
+
+const noop = (): void => {};
+
 /** Callbacks from a {@link Connection} to its owner. */
 export interface ConnectionHandlers {
   /** Every line after the greeting, in order (auth replies included). */
@@ -70,7 +77,8 @@ export class Connection {
   private readonly handlers: ConnectionHandlers;
   private readonly reader: LineReader;
   private pending = '';
-  private pendingEntries: OutboundEntry[] = [];
+  /** What `pending` holds: entries, or plain write lines of the current batch. */
+  private pendingEntries: Array<OutboundEntry | string> = [];
   private flushScheduled = false;
   private currentBatch: WriteBatch | undefined;
   private waitingForDrain = false;
@@ -141,30 +149,45 @@ export class Connection {
   write(entry: OutboundEntry): void {
     this.pending += entry.line;
     this.pendingEntries.push(entry);
+    this.scheduleFlush();
+  }
+
+  /**
+   * Queues a plain write (no reply) that joins the current batch and returns
+   * the batch's promise, which resolves when the batch is handed to the
+   * socket. Only the line is kept (a STORE burst makes one string per write,
+   * not one object and one promise).
+   */
+  writeLine(line: string): Promise<void> {
+    const batch = (this.currentBatch ??= createBatch());
+    this.pending += line;
+    this.pendingEntries.push(line);
+    this.scheduleFlush();
+    return batch.promise;
+  }
+
+  /**
+   * Everything never handed to the socket, in order (to be sent again
+   * elsewhere). Plain writes come back as entries settling their batch.
+   */
+  takeUnwritten(): QueuedEntry[] {
+    const batch = this.currentBatch;
+    const entries = this.pendingEntries.map((entry): QueuedEntry =>
+      typeof entry === 'string' ? { line: entry, seq: 0, written: batch?.resolve ?? noop, fail: batch?.reject ?? noop } : entry,
+    );
+    this.pendingEntries = [];
+    this.pending = '';
+    this.currentBatch = undefined;
+    return entries;
+  }
+
+  private scheduleFlush(): void {
     if (this.closed) return;
     if (this.pending.length >= FLUSH_THRESHOLD) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flush());
     }
-  }
-
-  /**
-   * The batch that the next `write` joins: its promise resolves when the
-   * batch is handed to the socket. Writers share it instead of making a
-   * promise each (a STORE burst makes one promise per socket write).
-   */
-  batch(): WriteBatch {
-    return (this.currentBatch ??= createBatch());
-  }
-
-  /** Entries never handed to the socket (to be sent again elsewhere). */
-  takeUnwritten(): OutboundEntry[] {
-    const entries = this.pendingEntries;
-    this.pendingEntries = [];
-    this.pending = '';
-    this.currentBatch = undefined;
-    return entries;
   }
 
   /** Writes what is queued, then half-closes; the server's EOF completes the close. */
@@ -196,19 +219,20 @@ export class Connection {
     if (this.waitingForDrain || this.pending === '' || this.closed) return;
     const text = this.pending;
     const entries = this.pendingEntries;
+    const batch = this.currentBatch;
     this.pending = '';
     this.pendingEntries = [];
     this.currentBatch = undefined;
     // Backpressure: when the socket's buffer is full, later writes wait for 'drain'.
     if (!this.socket.write(text)) this.waitingForDrain = true;
-    // Writes of one batch share one `written` (their batch's resolve): call it once.
+    batch?.resolve();
+    // Re-sent writes of one old batch share one `written`: call it once.
     let last: (() => void) | undefined;
     for (let i = 0; i < entries.length; i++) {
-      const written = (entries[i] as OutboundEntry).written;
-      if (written !== last) {
-        last = written;
-        written();
-      }
+      const entry = entries[i] as OutboundEntry | string;
+      if (typeof entry === 'string' || entry.written === last) continue;
+      last = entry.written;
+      last();
     }
   }
 
