@@ -13,7 +13,7 @@ export default defineConfig([
   { ...library, format: ['esm'] },
   // The CommonJS build bundles the ESM-only runtime dependencies (p-timeout),
   // so `require('net-clacks')` works on every Node 20 release.
-  { ...library, format: ['cjs'], noExternal: [/^p-timeout$/, /^p-queue$/] },
+  { ...library, format: ['cjs'], noExternal: [/^p-timeout$/] },
   {
     // The `clacks` command: one ESM file with a shebang.
     entry: { 'cli/main': 'src/cli/main.ts' },
