@@ -43,7 +43,11 @@ export interface StatusOptions {
 export interface Subscription<V = string> extends AsyncIterableIterator<SubscriptionEvent<V>> {
   /** The names subscribed to. */
   readonly names: readonly string[];
-  /** Resolves once the LISTEN lines have been handed to the socket (or were already in place). */
+  /**
+   * Resolves once the server has processed the LISTEN lines (a FLUSH round
+   * trip after them): from then on, a SET another client sends reaches this
+   * subscription.
+   */
   readonly ready: Promise<void>;
   /** Events dropped because the buffer was full. */
   readonly dropped: number;
@@ -317,10 +321,15 @@ export class ClacksClient extends ClientCore {
         if (this.listens.unref(name) && !this.isFinished) this.write(`UNLISTEN ${name}\r\n`).catch((error: unknown) => this.report(error));
       }
     });
-    const ready = Promise.all(toListen.map((name) => this.write(`LISTEN ${name}\r\n`))).then(noop);
+    const listened = Promise.all(toListen.map((name) => this.write(`LISTEN ${name}\r\n`))).then(noop);
     // A LISTEN that could not be sent (queue full, client closed) ends the
     // subscription with that error, which also releases its names.
-    ready.catch((error: unknown) => queue.end(error instanceof Error ? error : new Error(String(error))));
+    listened.catch((error: unknown) => queue.end(error instanceof Error ? error : new Error(String(error))));
+    // Another client's SET can reach the server before our LISTEN is read;
+    // `ready` waits for the server to confirm it. A connection lost meanwhile
+    // rejects `ready` but not the subscription (the reconnect re-listens).
+    const ready = listened.then(() => this.flush());
+    ready.catch(noop);
     const subscription = Object.assign(queue as unknown as EventQueue<SubscriptionEvent<V>>, {
       names: list,
       ready,
