@@ -14,11 +14,13 @@ const IV_MIN = -(2n ** 63n);
 const UV_MAX = 2n ** 64n - 1n;
 const ZERO: PerlNumber = { kind: 'integer', value: 0n };
 
+// Perl's isSPACE on byte strings is ASCII-only; JS `\s` would also take the
+// latin1 NBSP byte (0xA0), which Perl does not skip ("\xa05" is 0, not 5).
 /** A whole string that is an integer, surrounding whitespace allowed (Perl's grok_number). */
-const INTEGER = /^\s*([+-]?\d+)\s*$/;
+const INTEGER = /^[\t\n\v\f\r ]*([+-]?\d+)[\t\n\v\f\r ]*$/;
 /** The numeric prefix Perl takes from any other string. */
-const NUMERIC_PREFIX = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/;
-const SPECIAL = /^\s*([+-]?)(inf(?:inity)?|nan)/i;
+const NUMERIC_PREFIX = /^[\t\n\v\f\r ]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/;
+const SPECIAL = /^[\t\n\v\f\r ]*([+-]?)(inf(?:inity)?|nan)/i;
 
 /** Converts a stored value or a step to a number, as `0 + $string` would. */
 export function toPerlNumber(text: string): PerlNumber {
