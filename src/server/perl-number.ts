@@ -21,12 +21,16 @@ const INTEGER = /^[\t\n\v\f\r ]*([+-]?\d+)[\t\n\v\f\r ]*$/;
 /** The numeric prefix Perl takes from any other string. */
 const NUMERIC_PREFIX = /^[\t\n\v\f\r ]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/;
 const SPECIAL = /^[\t\n\v\f\r ]*([+-]?)(inf(?:inity)?|nan)/i;
+/** More digits than UV_MAX has (20) cannot be an integer; BigInt() of megabytes of digits is superlinear. */
+const MAX_INTEGER_DIGITS = 20;
 
 /** Converts a stored value or a step to a number, as `0 + $string` would. */
 export function toPerlNumber(text: string): PerlNumber {
   const integer = INTEGER.exec(text);
   if (integer) {
-    const value = BigInt(integer[1] as string);
+    const digits = (integer[1] as string).replace(/^([+-]?)0+(?=\d)/, '$1');
+    if (digits.replace(/^[+-]/, '').length > MAX_INTEGER_DIGITS) return { kind: 'double', value: Number(digits) };
+    const value = BigInt(digits);
     if (value >= IV_MIN && value <= UV_MAX) return { kind: 'integer', value };
     return { kind: 'double', value: Number(value) };
   }

@@ -11,4 +11,16 @@ describe('review: Perl arithmetic corners', () => {
     // Vertical tab and form feed do count.
     expect(applyStep('\x0b5', undefined, false)).toBe('6');
   });
+
+  it('a huge run of digits costs no more than reading it', () => {
+    // BigInt() of a multi-megabyte digit string is superlinear (seconds per line
+    // for 16 MiB), which one client could use to freeze the whole server.
+    const digits = '9'.repeat(4_000_000);
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) expect(applyStep(digits, '1', false)).toBe('Inf');
+    expect(applyStep(undefined, `-${digits}`, false)).toBe('-Inf');
+    expect(applyStep(undefined, `${'0'.repeat(4_000_000)}42`, false)).toBe('42');
+    expect(applyStep(undefined, `${'0'.repeat(4_000_000)}.5`, false)).toBe('0.5');
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
 });
