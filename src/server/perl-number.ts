@@ -68,11 +68,35 @@ export function formatDouble(value: number): string {
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   const [mantissa, exponentText] = value.toExponential(14).split('e') as [string, string];
   const exponent = Number(exponentText);
-  if (exponent < -4 || exponent >= 15) {
-    const sign = exponent < 0 ? '-' : '+';
-    return `${stripZeros(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  // 15 significant digits. toExponential/toFixed round an exact tie away from
+  // zero, C's printf rounds it to even: 123456789012344.5 prints as ...344.
+  let digits = mantissa.replace(/[-.]/g, '');
+  if (value.toExponential(15).includes('5e')) {
+    const exact = exactDigits(value);
+    if (exact.length === 16 && exact.endsWith('5') && Number(exact[14]) % 2 === 0) digits = exact.slice(0, 15);
   }
-  return stripZeros(value.toFixed(14 - exponent));
+  const sign = value < 0 ? '-' : '';
+  if (exponent < -4 || exponent >= 15) {
+    const expSign = exponent < 0 ? '-' : '+';
+    return `${sign}${stripZeros(`${digits[0]}.${digits.slice(1)}`)}e${expSign}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  }
+  if (exponent === 14) return sign + digits;
+  const fixed = exponent >= 0 ? `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}` : `0.${'0'.repeat(-exponent - 1)}${digits}`;
+  return sign + stripZeros(fixed);
+}
+
+/** The exact decimal significant digits of a finite, non-zero double, trailing zeros dropped. */
+function exactDigits(value: number): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(value));
+  const bits = view.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  const fraction = bits & ((1n << 52n) - 1n);
+  // value = mantissa * 2^exponent; with exponent < 0 its digits are those of mantissa * 5^-exponent.
+  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
+  const exponent = (biased === 0 ? 1 : biased) - 1075;
+  const digits = exponent >= 0 ? (mantissa << BigInt(exponent)).toString() : (mantissa * 5n ** BigInt(-exponent)).toString();
+  return digits.replace(/0+$/, '');
 }
 
 /** Drops trailing zeros after a decimal point, and the point itself if nothing is left. */

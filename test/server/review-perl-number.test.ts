@@ -1,6 +1,6 @@
 /** Review: Perl numeric conversion and `%.15g` corners, checked against perl 5.36. */
 import { describe, expect, it } from 'vitest';
-import { applyStep } from '../../src/server/perl-number.js';
+import { applyStep, formatDouble } from '../../src/server/perl-number.js';
 
 describe('review: Perl arithmetic corners', () => {
   it('only ASCII whitespace leads a number (a latin1 NBSP byte does not)', () => {
@@ -10,6 +10,18 @@ describe('review: Perl arithmetic corners', () => {
     expect(applyStep('5\xa0', undefined, false)).toBe('6');
     // Vertical tab and form feed do count.
     expect(applyStep('\x0b5', undefined, false)).toBe('6');
+  });
+
+  it('%.15g rounds an exact tie to even, like C', () => {
+    // perl -e 'print 0 + "123456789012344.5"' prints 123456789012344.
+    expect(formatDouble(123456789012344.5)).toBe('123456789012344');
+    expect(formatDouble(-123456789012344.5)).toBe('-123456789012344');
+    expect(formatDouble(123456789012345.5)).toBe('123456789012346');
+    expect(applyStep(undefined, '123456789012344.5', false)).toBe('123456789012344');
+    // Not a tie: ordinary rounding is unchanged.
+    expect(formatDouble(0.1 + 0.2)).toBe('0.3');
+    expect(formatDouble(2 / 3)).toBe('0.666666666666667');
+    expect(formatDouble(1e300 * 7)).toBe('7e+300');
   });
 
   it('a huge run of digits costs no more than reading it', () => {
