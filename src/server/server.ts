@@ -27,6 +27,8 @@ export interface ClacksServer {
 
 /** How long shutdown waits for clients to go after QUIT before cutting them off. */
 const SHUTDOWN_GRACE_MS = 2_000;
+/** The longest delay one `setTimeout` can wait. */
+const MAX_TIMER_MS = 0x7fffffff;
 
 /** Starts a server; resolves once every listener is bound. */
 export async function startServer(options: ServerOptions): Promise<ClacksServer> {
@@ -57,7 +59,14 @@ class RunningServer implements ClacksServer {
     if (options.persistFile !== undefined) this.persister = new Persister(options.persistFile, hub.cache, options.logger);
     hub.onShutdownRequest = (delayMs) => {
       clearTimeout(this.shutdownTimer);
-      this.shutdownTimer = setTimeout(() => void this.close(), delayMs);
+      // setTimeout fires at once for delays past 2^31-1 ms (~25 days), so
+      // `OVERHEAD S 3000000` would shut down now: re-arm in steps. Infinity is never.
+      const at = Date.now() + delayMs;
+      const arm = (): void => {
+        const left = at - Date.now();
+        this.shutdownTimer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(() => void this.close(), Math.max(0, left));
+      };
+      if (Number.isFinite(at)) arm();
     };
   }
 
