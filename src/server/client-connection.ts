@@ -78,6 +78,9 @@ export class ClientConnection {
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => owner.receive(this, chunk));
     socket.on('drain', () => this.onDrain());
+    // The peer sent FIN (the listeners allow half-open sockets): write what its
+    // lines produced, then close. Without this Node ended the socket before our flush.
+    socket.on('end', () => this.end());
     socket.on('error', (error: Error) => owner.log('debug', `client ${this.cid}: ${error.message}`));
     socket.on('close', () => this.forget(0));
   }

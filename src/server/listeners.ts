@@ -33,7 +33,9 @@ export async function openListener(options: ListenerOptions, handshakeTimeout: n
 
 async function listenUnix(path: string, events: ListenerEvents): Promise<BoundListener> {
   await removeStaleSocket(path);
-  const server = createServer((socket) => events.onClient(socket, 'unix'));
+  // Half-open: a client that sends its commands and then its FIN (`printf … | nc -U`)
+  // still gets its replies; the connection ends once they are written.
+  const server = createServer({ allowHalfOpen: true }, (socket) => events.onClient(socket, 'unix'));
   server.on('connection', (socket) => events.onRawSocket(socket));
   await listen(server, (done) => server.listen(path, done));
   return {
@@ -48,7 +50,12 @@ async function listenUnix(path: string, events: ListenerEvents): Promise<BoundLi
 async function listenTls(options: TlsListenerOptions, handshakeTimeout: number, events: ListenerEvents): Promise<BoundListener> {
   const host = options.host ?? '127.0.0.1';
   const server = createTlsServer(
-    { cert: options.tls.cert, key: options.tls.key, handshakeTimeout: handshakeTimeout > 0 ? handshakeTimeout : 0x7fffffff },
+    {
+      cert: options.tls.cert,
+      key: options.tls.key,
+      handshakeTimeout: handshakeTimeout > 0 ? handshakeTimeout : 0x7fffffff,
+      allowHalfOpen: true, // as for Unix sockets above
+    },
     (socket) => events.onClient(socket, 'tls'),
   );
   server.on('connection', (socket: Socket) => events.onRawSocket(socket));
