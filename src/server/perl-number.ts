@@ -8,10 +8,14 @@
  */
 
 /** A Perl scalar after numeric conversion: an exact integer (IV/UV) or a double (NV). */
-export type PerlNumber = { kind: 'integer'; value: bigint } | { kind: 'double'; value: number };
+export type PerlNumber =
+  | { kind: 'integer'; value: bigint }
+  /** `wholeNumber`: the string was entirely a number in exponent form, or an integer out of range (see `asInteger`). */
+  | { kind: 'double'; value: number; wholeNumber?: boolean };
 
 const IV_MIN = -(2n ** 63n);
 const UV_MAX = 2n ** 64n - 1n;
+const UV_LIMIT = 2n ** 64n;
 const ZERO: PerlNumber = { kind: 'integer', value: 0n };
 
 // Perl's isSPACE on byte strings is ASCII-only; JS `\s` would also take the
@@ -21,6 +25,7 @@ const INTEGER = /^[\t\n\v\f\r ]*([+-]?\d+)[\t\n\v\f\r ]*$/;
 /** The numeric prefix Perl takes from any other string. */
 const NUMERIC_PREFIX = /^[\t\n\v\f\r ]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/;
 const SPECIAL = /^[\t\n\v\f\r ]*([+-]?)(inf(?:inity)?|nan)/i;
+const TRAILING_SPACE = /^[\t\n\v\f\r ]*$/;
 /** More digits than UV_MAX has (20) cannot be an integer; BigInt() of megabytes of digits is superlinear. */
 const MAX_INTEGER_DIGITS = 20;
 
@@ -29,13 +34,17 @@ export function toPerlNumber(text: string): PerlNumber {
   const integer = INTEGER.exec(text);
   if (integer) {
     const digits = (integer[1] as string).replace(/^([+-]?)0+(?=\d)/, '$1');
-    if (digits.replace(/^[+-]/, '').length > MAX_INTEGER_DIGITS) return { kind: 'double', value: Number(digits) };
+    if (digits.replace(/^[+-]/, '').length > MAX_INTEGER_DIGITS) return { kind: 'double', value: Number(digits), wholeNumber: true };
     const value = BigInt(digits);
     if (value >= IV_MIN && value <= UV_MAX) return { kind: 'integer', value };
-    return { kind: 'double', value: Number(value) };
+    return { kind: 'double', value: Number(value), wholeNumber: true };
   }
   const prefix = NUMERIC_PREFIX.exec(text);
-  if (prefix) return { kind: 'double', value: Number(prefix[1]) };
+  if (prefix) {
+    const number = prefix[1] as string;
+    const wholeNumber = /[eE]/.test(number) && TRAILING_SPACE.test(text.slice(prefix[0].length));
+    return { kind: 'double', value: Number(number), wholeNumber };
+  }
   const special = SPECIAL.exec(text);
   if (special) {
     const magnitude = (special[2] as string).toLowerCase().startsWith('inf') ? Infinity : NaN;
@@ -46,14 +55,31 @@ export function toPerlNumber(text: string): PerlNumber {
 
 /** `left + right` (or `left - right`) with Perl's integer-then-double rules. */
 export function perlAdd(left: PerlNumber, right: PerlNumber, subtract = false): PerlNumber {
+  left = asInteger(left);
+  right = asInteger(right);
   if (left.kind === 'integer' && right.kind === 'integer') {
     const value = subtract ? left.value - right.value : left.value + right.value;
     if (value >= IV_MIN && value <= UV_MAX) return { kind: 'integer', value };
-    return { kind: 'double', value: Number(value) };
+    // Perl's UV arithmetic still holds a magnitude below 2^64 (a result under
+    // IV_MIN becomes -(NV)magnitude); past that it redoes the sum in doubles.
+    if (value < 0 && value > -UV_LIMIT) return { kind: 'double', value: Number(value) };
   }
   const a = Number(left.value);
   const b = Number(right.value);
   return { kind: 'double', value: subtract ? a - b : a + b };
+}
+
+/**
+ * PERL_PRESERVE_IVUV: pp_add uses an operand as an integer when its string
+ * converts to an exact IV/UV. That holds for a whole-string number in exponent
+ * form ("1e15", "2.5e3") or an out-of-range integer that rounds into range,
+ * not for "55.0" (only privately IOK) nor "1e15x" (not a number). So "1e15" + 1
+ * is 1000000000000001, not 1e+15 (which would make every later INCREMENT a no-op).
+ */
+function asInteger(number: PerlNumber): PerlNumber {
+  if (number.kind === 'integer' || !number.wholeNumber || !Number.isInteger(number.value)) return number;
+  const value = BigInt(number.value);
+  return value >= IV_MIN && value <= UV_MAX ? { kind: 'integer', value } : number;
 }
 
 /** Prints a number the way Perl stringifies it. */
@@ -65,7 +91,8 @@ export function formatPerlNumber(number: PerlNumber): string {
 export function formatDouble(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? 'Inf' : '-Inf';
-  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  // Perl stringifies every zero NV, -0 included, as "0".
+  if (value === 0) return '0';
   const [mantissa, exponentText] = value.toExponential(14).split('e') as [string, string];
   const exponent = Number(exponentText);
   // 15 significant digits. toExponential/toFixed round an exact tie away from
