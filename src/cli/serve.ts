@@ -76,7 +76,7 @@ function toServerOptions(flags: ServeFlags): ServerOptions {
     if (flags.port === undefined || flags.cert === undefined || flags.key === undefined) {
       fail('a TLS listener needs --port, --cert and --key together');
     }
-    listeners.push({ host: flags.host, port: flags.port, tls: { cert: readFileSync(flags.cert), key: readFileSync(flags.key) } });
+    listeners.push({ host: flags.host, port: flags.port, tls: { cert: readPem(flags.cert, '--cert'), key: readPem(flags.key, '--key') } });
   }
   if (listeners.length === 0) fail('give --socket PATH and/or --port P --cert FILE --key FILE');
   if (flags.user === undefined || flags.user.length === 0) fail('give at least one --user NAME:PASSWORD[:PERMS]');
@@ -122,6 +122,15 @@ function parseNumber(what: string): (text: string) => number {
     if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`expected a non-negative number of ${what}`);
     return value;
   };
+}
+
+/** Reads a PEM file named on the command line; a missing file is a usage error. */
+function readPem(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    return fail(`cannot read ${flag} ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Usage problems exit 1, a server that cannot start exits 2, like the client subcommands. */

@@ -95,10 +95,16 @@ export class Hub implements ConnectionHost {
       try {
         client.reader.push(chunk);
       } catch (error) {
-        if (!(error instanceof LineTooLongError)) throw error;
-        // Ours, not the reference's: refuse a line that outgrows the limit instead of buffering it forever.
-        client.send(encodeServerLine({ type: 'overhead', flags: 'E', value: `line_too_long (limit ${error.limit} bytes)` }));
-        client.end();
+        if (error instanceof LineTooLongError) {
+          // Ours, not the reference's: refuse a line that outgrows the limit instead of buffering it forever.
+          client.send(encodeServerLine({ type: 'overhead', flags: 'E', value: `line_too_long (limit ${error.limit} bytes)` }));
+          client.end();
+          return;
+        }
+        // Whatever one client's input provokes (say, a KEYLIST too large for
+        // one string) costs that client its connection, never the server.
+        this.log('error', `dropping ${client.cid}: ${error instanceof Error ? error.message : String(error)}`);
+        client.drop('an internal error while handling its input');
       }
     });
   }

@@ -128,4 +128,11 @@ describe('clacks serve', () => {
     expect(await noListener.exited).toBe(1);
     expect(noListener.output()).toMatch(/--socket/);
   });
+
+  it('says which certificate file it cannot read, and exits 1', async () => {
+    const missing = join(temporaryDirectory(), 'missing.pem');
+    const serve = clacks('serve', '--port', '0', '--cert', missing, '--key', missing, '--user', 'a:b');
+    expect(await serve.exited).toBe(1);
+    expect(serve.output()).toContain(`cannot read --cert ${missing}`);
+  });
 });
