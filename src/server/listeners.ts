@@ -106,10 +106,19 @@ async function removeStaleSocket(path: string): Promise<void> {
 function answers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = connect(path);
+    // A server too busy to accept within 2 s is still a live server: do not take its path.
+    const timer = setTimeout(() => {
+      probe.destroy();
+      resolve(true);
+    }, 2000);
     probe.once('connect', () => {
+      clearTimeout(timer);
       probe.destroy();
       resolve(true);
     });
-    probe.once('error', () => resolve(false));
+    probe.once('error', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
   });
 }
