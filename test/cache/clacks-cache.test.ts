@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCache, jsonCodec, perlCodec, ValidationError, type ValueCodec } from '../../src/index.js';
-import { nextMatching, startEnv, TRANSPORTS, type TestEnv } from '../helpers/client-env.js';
+import { nextMatching, useTestEnv, TRANSPORTS } from '../helpers/client-env.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startEnv();
-});
-afterAll(async () => {
-  await env.dispose();
-});
+const env = useTestEnv();
 
 // Exactly what the Perl reference cache client stored (transcript 06).
 const PERL_MULTILINE = 'PAGECAMELCLACKSB64:bGluZTEKbGluZTINCmxpbmUz';

@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEnv, TRANSPORTS, nextMatching, type TestEnv } from '../helpers/client-env.js';
+import { describe, expect, it } from 'vitest';
+import { useTestEnv, TRANSPORTS, nextMatching } from '../helpers/client-env.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startEnv();
-});
-afterAll(async () => {
-  await env.dispose();
-});
+const env = useTestEnv();
 
 describe.each(TRANSPORTS)('every command over %s', (transport) => {
   it('connects, reports the server greeting and state', async () => {

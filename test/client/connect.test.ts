@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionError, createClient } from '../../src/index.js';
-import { startEnv, TLS_CERT, type TestEnv } from '../helpers/client-env.js';
+import { useTestEnv, TLS_CERT } from '../helpers/client-env.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startEnv();
-});
-afterAll(async () => {
-  await env.dispose();
-});
+const env = useTestEnv();
 
 describe('connecting', () => {
   it('verifies TLS certificates by default and says how to accept a self-signed one', async () => {

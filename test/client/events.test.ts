@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SlowConsumerError, type ClacksEvent } from '../../src/index.js';
-import { nextMatching, startEnv, TRANSPORTS, waitFor, type TestEnv } from '../helpers/client-env.js';
+import { nextMatching, useTestEnv, TRANSPORTS, waitFor } from '../helpers/client-env.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startEnv();
-});
-afterAll(async () => {
-  await env.dispose();
-});
+const env = useTestEnv();
 
 describe.each(TRANSPORTS)('events and subscriptions over %s', (transport) => {
   it('delivers every event to every open iterator, filtered by type and name', async () => {

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nextMatching, startEnv, type TestEnv } from '../helpers/client-env.js';
+import { describe, expect, it } from 'vitest';
+import { nextMatching, useTestEnv } from '../helpers/client-env.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  // A server that drops clients which do not PING for 600 ms.
-  env = await startEnv({ pingTimeout: 600 });
-});
-afterAll(async () => {
-  await env.dispose();
-});
+// A server that drops clients which do not PING for 600 ms.
+const env = useTestEnv({ pingTimeout: 600 });
 
 describe('keepalive', () => {
   it('pings on its own so the server keeps the connection', async () => {

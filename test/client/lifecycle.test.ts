@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClosedError, createClient } from '../../src/index.js';
-import { startEnv, TRANSPORTS, waitFor, type TestEnv } from '../helpers/client-env.js';
+import { useTestEnv, TRANSPORTS, waitFor } from '../helpers/client-env.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startEnv();
-});
-afterAll(async () => {
-  await env.dispose();
-});
+const env = useTestEnv();
 
 describe.each(TRANSPORTS)('close, destroy and asyncDispose over %s', (transport) => {
   it('close() sends what is queued, lets pending reads finish, and is idempotent', async () => {

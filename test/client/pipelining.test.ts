@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEnv, TRANSPORTS, type TestEnv } from '../helpers/client-env.js';
+import { describe, expect, it } from 'vitest';
+import { useTestEnv, TRANSPORTS } from '../helpers/client-env.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startEnv();
-});
-afterAll(async () => {
-  await env.dispose();
-});
+const env = useTestEnv();
 
 describe.each(TRANSPORTS)('pipelined requests over %s', (transport) => {
   it('matches 2,000 retrieves in flight while SET events keep flowing', async () => {

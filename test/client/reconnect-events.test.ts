@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { nextMatching, startEnv, type TestEnv } from '../helpers/client-env.js';
+import { expect, it } from 'vitest';
+import { nextMatching, useTestEnv } from '../helpers/client-env.js';
 import { FAST } from '../helpers/faults.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startEnv();
-});
-afterAll(async () => {
-  await env.dispose();
-});
+const env = useTestEnv();
 
 it('a reconnect shows as disconnected then reconnected, without the greeting leaking out as a message', async () => {
   const client = await env.connect('unix', FAST);

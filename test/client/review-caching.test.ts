@@ -3,17 +3,11 @@
  * *sent* is skipped. A SET that failed (here: it timed out in the offline
  * queue) was never sent, so the same value must go out on the next call.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OfflineTimeoutError } from '../../src/index.js';
-import { nextMatching, startEnv, type TestEnv } from '../helpers/client-env.js';
+import { nextMatching, useTestEnv } from '../helpers/client-env.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startEnv();
-});
-afterAll(async () => {
-  await env.dispose();
-});
+const env = useTestEnv();
 
 describe('caching mode', () => {
   it('sends again a value whose earlier SET failed', async () => {

@@ -2,16 +2,10 @@
  * Review findings on the client's lifecycle: promises that must settle and
  * failures that must not escape as unhandled rejections.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEnv, type TestEnv } from '../helpers/client-env.js';
+import { describe, expect, it } from 'vitest';
+import { useTestEnv } from '../helpers/client-env.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startEnv();
-});
-afterAll(async () => {
-  await env.dispose();
-});
+const env = useTestEnv();
 
 /** Resolves with 'settled' or 'pending' after at most `ms`. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'pending'> {

@@ -5,17 +5,11 @@
  * the head of the reply queue), and a LISTEN subscribed to another name.
  * Such a name is refused before anything is sent.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/index.js';
-import { startEnv, type TestEnv } from '../helpers/client-env.js';
+import { useTestEnv } from '../helpers/client-env.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startEnv();
-});
-afterAll(async () => {
-  await env.dispose();
-});
+const env = useTestEnv();
 
 describe('names that UTF-8 cannot carry', () => {
   it('are refused with a ValidationError instead of waiting for a reply that cannot match', async () => {

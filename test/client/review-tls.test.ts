@@ -4,17 +4,11 @@
  * certificate checks against the name the user asked for, e.g. behind a
  * TLS-terminating proxy).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionError, createClient } from '../../src/index.js';
-import { startEnv, TLS_CERT, type TestEnv } from '../helpers/client-env.js';
+import { useTestEnv, TLS_CERT } from '../helpers/client-env.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startEnv();
-});
-afterAll(async () => {
-  await env.dispose();
-});
+const env = useTestEnv();
 
 describe('TLS options', () => {
   it('verifies the certificate against tls.servername when one is given', async () => {

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/index.js';
-import { startEnv, TRANSPORTS, type TestEnv } from '../helpers/client-env.js';
+import { useTestEnv, TRANSPORTS } from '../helpers/client-env.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startEnv();
-});
-afterAll(async () => {
-  await env.dispose();
-});
+const env = useTestEnv();
 
 describe.each(TRANSPORTS)('input that is not allowed, over %s', (transport) => {
   it('rejects bad names and values at the call, naming the argument', async () => {

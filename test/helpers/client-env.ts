@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, type ClacksServer, type ServerOptions } from '../../src/server/index.js';
+import { afterAll, beforeAll } from 'vitest';
 import { createClient, type ClacksClient, type ClientOptions } from '../../src/index.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/tls');
@@ -90,6 +91,29 @@ export async function startEnv(overrides: Partial<ServerOptions> = {}): Promise<
     },
   };
   return env;
+}
+
+/**
+ * One server for a whole test file: started before its first test, disposed
+ * after its last. The returned object stands for that server (it forwards to
+ * it), so tests write `env.connect(...)` as with {@link startEnv}.
+ */
+export function useTestEnv(overrides: Partial<ServerOptions> = {}): TestEnv {
+  let current: TestEnv | undefined;
+  beforeAll(async () => {
+    current = await startEnv(overrides);
+  });
+  afterAll(async () => {
+    await current?.dispose();
+    current = undefined;
+  });
+  return new Proxy({} as TestEnv, {
+    get(_, key) {
+      if (!current) throw new Error('useTestEnv(): the server is only running during the tests of the file');
+      const value: unknown = Reflect.get(current, key, current);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
 }
 
 export { nextMatching, waitFor } from './wait.js';

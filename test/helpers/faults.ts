@@ -3,10 +3,31 @@
  * machine, targets through a proxy, open-handle counts, and a tracker that
  * proves no promise is left pending.
  */
-import type { ClientOptions } from '../../src/index.js';
-import { TLS_CERT, USERS, type Transport } from './client-env.js';
+import { afterEach } from 'vitest';
+import type { ClacksClient, ClientOptions } from '../../src/index.js';
+import { TLS_CERT, USERS, type TestEnv, type Transport } from './client-env.js';
 import type { TestProxy } from './proxy.js';
 import { waitFor } from './wait.js';
+
+/** What a fault test sets up: a server, maybe a proxy in front of it, and clients. */
+export interface FaultScene {
+  env?: TestEnv;
+  proxy?: TestProxy;
+  clients: ClacksClient[];
+}
+
+/** A scene released after each test: clients destroyed, proxy and server closed. */
+export function useFaultScene(): FaultScene {
+  const scene: FaultScene = { clients: [] };
+  afterEach(async () => {
+    for (const client of scene.clients.splice(0)) client.destroy();
+    await scene.proxy?.close();
+    scene.proxy = undefined;
+    await scene.env?.dispose();
+    scene.env = undefined;
+  });
+  return scene;
+}
 
 /** Reconnect quickly and detect dead links quickly, so faults resolve within a test's budget. */
 export const FAST: ClientOptions = {

@@ -3,42 +3,33 @@
  * middle of reconnecting — no socket or timer of the client may stay open,
  * no reconnect may follow, and every promise must have settled.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { ClosedError, createClient, type ClacksClient } from '../../../src/index.js';
-import { nextMatching, startEnv, TRANSPORTS, waitFor, type TestEnv } from '../../helpers/client-env.js';
-import { countResources, expectResourcesBackTo, FAST, SettleTracker, viaProxy } from '../../helpers/faults.js';
-import { startProxy, type TestProxy } from '../../helpers/proxy.js';
+import { describe, expect, it } from 'vitest';
+import { ClosedError, createClient } from '../../../src/index.js';
+import { nextMatching, startEnv, TRANSPORTS, waitFor } from '../../helpers/client-env.js';
+import { countResources, expectResourcesBackTo, FAST, SettleTracker, viaProxy, useFaultScene } from '../../helpers/faults.js';
+import { startProxy } from '../../helpers/proxy.js';
 
-let env: TestEnv | undefined;
-let proxy: TestProxy | undefined;
-const clients: ClacksClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await proxy?.close();
-  proxy = undefined;
-  await env?.dispose();
-  env = undefined;
-});
+const scene = useFaultScene();
 
 /** Lets sockets of the set-up finish opening or closing before a baseline is taken. */
 const quiet = () => new Promise((resolve) => setTimeout(resolve, 100));
 
 describe.each(TRANSPORTS)('no leaked handles over %s', (transport) => {
   it('close() after a reconnect leaves no socket or timer of the client', async () => {
-    env = await startEnv();
-    const upstream = transport === 'unix' ? { path: env.socketPath } : { host: '127.0.0.1', port: env.port };
-    proxy = await startProxy(upstream, transport === 'unix' ? 'unix' : 'tcp');
+    scene.env = await startEnv();
+    const upstream = transport === 'unix' ? { path: scene.env.socketPath } : { host: '127.0.0.1', port: scene.env.port };
+    scene.proxy = await startProxy(upstream, transport === 'unix' ? 'unix' : 'tcp');
     await quiet();
     const baseline = countResources();
 
-    const client = await createClient({ ...viaProxy(proxy, transport), ...FAST, pingInterval: 100, offlineQueue: { timeout: 5000 } });
-    clients.push(client);
+    const client = await createClient({ ...viaProxy(scene.proxy, transport), ...FAST, pingInterval: 100, offlineQueue: { timeout: 5000 } });
+    scene.clients.push(client);
     const subscription = client.subscribe('handles');
     const events = client.events();
     const status = client.status();
     await subscription.ready;
     await client.retrieve('k');
-    proxy.dropAll();
+    scene.proxy.dropAll();
     await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
     await client.retrieve('k');
 
@@ -49,15 +40,15 @@ describe.each(TRANSPORTS)('no leaked handles over %s', (transport) => {
   });
 
   it('close() while reconnecting stops it: every pending promise settles, no attempt follows, nothing is left open', async () => {
-    env = await startEnv();
+    scene.env = await startEnv();
     await quiet();
     const baseline = countResources();
 
-    const client = await env.connect(transport, { ...FAST, reconnectPolicy: () => 50 });
+    const client = await scene.env.connect(transport, { ...FAST, reconnectPolicy: () => 50 });
     const status = client.status();
     const subscription = client.subscribe('closing');
     await subscription.ready;
-    await env.stop();
+    await scene.env.stop();
     await nextMatching(status, (event) => event.type === 'reconnecting', 5000);
     await nextMatching(status, (event) => event.type === 'reconnecting', 5000); // a failed attempt, and the next scheduled
 
@@ -76,32 +67,32 @@ describe.each(TRANSPORTS)('no leaked handles over %s', (transport) => {
 
     // The server returns: the closed client must not come back. With the
     // server up again the handle counts are comparable to the baseline.
-    await env.restart();
+    await scene.env.restart();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(env.server.stats.connectionsAccepted).toBe(0);
+    expect(scene.env.server.stats.connectionsAccepted).toBe(0);
     const after = await expectResourcesBackTo(baseline);
     expect(after).toEqual(baseline);
   });
 
   it('close() while an attempt hangs in its handshake (a black hole) ends the attempt at once', async () => {
-    env = await startEnv();
-    const upstream = transport === 'unix' ? { path: env.socketPath } : { host: '127.0.0.1', port: env.port };
-    proxy = await startProxy(upstream, transport === 'unix' ? 'unix' : 'tcp');
+    scene.env = await startEnv();
+    const upstream = transport === 'unix' ? { path: scene.env.socketPath } : { host: '127.0.0.1', port: scene.env.port };
+    scene.proxy = await startProxy(upstream, transport === 'unix' ? 'unix' : 'tcp');
     await quiet();
     const baseline = countResources();
 
     // Handshake deadlines far beyond the test: only close() can end the attempt.
     const client = await createClient({
-      ...viaProxy(proxy, transport),
+      ...viaProxy(scene.proxy, transport),
       ...FAST,
       timeouts: { connect: 60_000, tlsHandshake: 60_000, header: 60_000, auth: 60_000 },
     });
-    clients.push(client);
+    scene.clients.push(client);
     const status = client.status();
-    proxy.swallow();
-    proxy.dropAll();
+    scene.proxy.swallow();
+    scene.proxy.dropAll();
     await nextMatching(status, (event) => event.type === 'reconnecting', 5000);
-    await waitFor(() => proxy!.connections >= 2 && proxy!.active >= 1, 5000, 'a reconnect attempt to hang');
+    await waitFor(() => scene.proxy!.connections >= 2 && scene.proxy!.active >= 1, 5000, 'a reconnect attempt to hang');
     const read = client.retrieve('x');
 
     const started = Date.now();
@@ -109,23 +100,23 @@ describe.each(TRANSPORTS)('no leaked handles over %s', (transport) => {
     expect(Date.now() - started).toBeLessThan(1000);
     await expect(read).rejects.toBeInstanceOf(ClosedError);
     // The black hole sees the attempt's socket close, at once rather than at a handshake deadline.
-    await waitFor(() => proxy!.active === 0, 1000, 'the hanging attempt to be closed');
+    await waitFor(() => scene.proxy!.active === 0, 1000, 'the hanging attempt to be closed');
     const after = await expectResourcesBackTo(baseline);
     expect(after).toEqual(baseline);
   });
 
   it('destroy() right after a write settles it; close() still writes what waits behind backpressure', async () => {
-    env = await startEnv();
-    const observer = await env.connect(transport, FAST);
+    scene.env = await startEnv();
+    const observer = await scene.env.connect(transport, FAST);
 
     // Not yet handed to the socket when destroy() comes: it must reject, not hang.
-    const destroyed = await env.connect(transport, FAST);
+    const destroyed = await scene.env.connect(transport, FAST);
     const lost = destroyed.store(`destroyed-${transport}`, 'x');
     destroyed.destroy();
     await expect(lost).rejects.toBeInstanceOf(ClosedError);
 
     // Behind an 8 MB write the socket does not take at once: close() sends it all, then QUIT.
-    const client = await env.connect(transport, FAST);
+    const client = await scene.env.connect(transport, FAST);
     const big = client.store(`big-${transport}`, 'b'.repeat(8 * 1024 * 1024));
     const small = client.store(`small-${transport}`, 'after-the-big-one');
     await big;

@@ -2,37 +2,28 @@
  * Faults the client must notice by itself: a frozen server (nothing flows,
  * the socket stays open), and a server that drops it with TIMEOUT or QUIT.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, type ClacksClient } from '../../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { createClient } from '../../../src/index.js';
 import type { StatusEvent } from '../../../src/events/types.js';
-import { nextMatching, startEnv, TRANSPORTS, waitFor, type TestEnv } from '../../helpers/client-env.js';
-import { FAST, viaProxy } from '../../helpers/faults.js';
-import { startProxy, type TestProxy } from '../../helpers/proxy.js';
+import { nextMatching, startEnv, TRANSPORTS, waitFor } from '../../helpers/client-env.js';
+import { FAST, viaProxy, useFaultScene } from '../../helpers/faults.js';
+import { startProxy } from '../../helpers/proxy.js';
 
-let env: TestEnv | undefined;
-let proxy: TestProxy | undefined;
-const clients: ClacksClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await proxy?.close();
-  proxy = undefined;
-  await env?.dispose();
-  env = undefined;
-});
+const scene = useFaultScene();
 
 describe.each(TRANSPORTS)('a frozen server over %s', (transport) => {
   it('is detected within the liveness time, and the client reconnects once traffic flows again', async () => {
-    env = await startEnv();
-    const upstream = transport === 'unix' ? { path: env.socketPath } : { host: '127.0.0.1', port: env.port };
-    proxy = await startProxy(upstream, transport === 'unix' ? 'unix' : 'tcp');
+    scene.env = await startEnv();
+    const upstream = transport === 'unix' ? { path: scene.env.socketPath } : { host: '127.0.0.1', port: scene.env.port };
+    scene.proxy = await startProxy(upstream, transport === 'unix' ? 'unix' : 'tcp');
     // liveness: probe after 200 ms of silence, dead 500 ms after the probe.
-    const client = await createClient({ ...viaProxy(proxy, transport), ...FAST });
-    clients.push(client);
+    const client = await createClient({ ...viaProxy(scene.proxy, transport), ...FAST });
+    scene.clients.push(client);
     const subscription = client.subscribe(`frozen-${transport}`);
     await subscription.ready;
     const status = client.status();
 
-    proxy.freeze();
+    scene.proxy.freeze();
     const frozenAt = Date.now();
     const lost = await nextMatching(status, (event) => event.type === 'disconnected', 10_000);
     const detectedAfter = Date.now() - frozenAt;
@@ -42,15 +33,15 @@ describe.each(TRANSPORTS)('a frozen server over %s', (transport) => {
     console.info(`[fault] frozen ${transport} server detected after ${detectedAfter} ms (liveness 200/500)`);
 
     // Still frozen: attempts get no greeting, the client keeps trying.
-    await waitFor(() => proxy!.connections >= 2, 5000, 'a reconnect attempt');
+    await waitFor(() => scene.proxy!.connections >= 2, 5000, 'a reconnect attempt');
     expect(client.state).toBe('reconnecting');
     const pending = client.retrieve(`frozen-key-${transport}`);
-    proxy.thaw();
+    scene.proxy.thaw();
     await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
     expect(await pending).toBeUndefined();
 
     // The subscription was restored by the handshake.
-    const publisher = await env.connect(transport, FAST);
+    const publisher = await scene.env.connect(transport, FAST);
     await client.flush();
     await publisher.set(`frozen-${transport}`, 'thawed');
     expect(await nextMatching(subscription, (event) => event.type === 'set', 5000)).toEqual({ type: 'set', name: `frozen-${transport}`, value: 'thawed' });
@@ -60,8 +51,8 @@ describe.each(TRANSPORTS)('a frozen server over %s', (transport) => {
 
 describe.each(TRANSPORTS)('the server drops the client over %s', (transport) => {
   it('TIMEOUT (no pings within the server pingTimeout) is a loss the client recovers from', async () => {
-    env = await startEnv({ pingTimeout: 400 });
-    const client = await env.connect(transport, { ...FAST, pingInterval: false });
+    scene.env = await startEnv({ pingTimeout: 400 });
+    const client = await scene.env.connect(transport, { ...FAST, pingInterval: false });
     const status = client.status();
     const subscription = client.subscribe(`timeout-${transport}`);
     await subscription.ready;
@@ -73,7 +64,7 @@ describe.each(TRANSPORTS)('the server drops the client over %s', (transport) => 
     await client.disablePing();
     expect(await client.retrieve(`timeout-key-${transport}`)).toBeUndefined();
 
-    const publisher = await env.connect(transport, { ...FAST, pingInterval: 100 });
+    const publisher = await scene.env.connect(transport, { ...FAST, pingInterval: 100 });
     await client.flush();
     await publisher.set(`timeout-${transport}`, 'still-listening');
     expect(await nextMatching(subscription, (event) => event.type === 'set', 5000)).toMatchObject({ value: 'still-listening' });
@@ -81,10 +72,10 @@ describe.each(TRANSPORTS)('the server drops the client over %s', (transport) => 
   });
 
   it('QUIT through CLIENTDISCONNECT from an admin client is a loss the client recovers from', async () => {
-    env = await startEnv();
+    scene.env = await startEnv();
     const name = `fault-worker-${transport}`;
-    const worker = await env.connect(transport, { ...FAST, name });
-    const admin = await env.connect(transport, FAST);
+    const worker = await scene.env.connect(transport, { ...FAST, name });
+    const admin = await scene.env.connect(transport, FAST);
     const status = worker.status();
     const subscription = worker.subscribe(`quit-${transport}`);
     await subscription.ready;

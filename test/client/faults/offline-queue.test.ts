@@ -3,7 +3,7 @@
  * with the proxy (frozen and cut), so the client sits in `reconnecting`
  * until the test lets traffic flow again.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ConnectionError,
   createClient,
@@ -12,36 +12,27 @@ import {
   type ClacksClient,
   type ClientOptions,
 } from '../../../src/index.js';
-import { nextMatching, startEnv, TRANSPORTS, waitFor, type TestEnv, type Transport } from '../../helpers/client-env.js';
-import { FAST, SettleTracker, viaProxy } from '../../helpers/faults.js';
-import { startProxy, type TestProxy } from '../../helpers/proxy.js';
+import { nextMatching, startEnv, TRANSPORTS, waitFor, type Transport } from '../../helpers/client-env.js';
+import { FAST, SettleTracker, viaProxy, useFaultScene } from '../../helpers/faults.js';
+import { startProxy } from '../../helpers/proxy.js';
 
-let env: TestEnv | undefined;
-let proxy: TestProxy | undefined;
-const clients: ClacksClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await proxy?.close();
-  proxy = undefined;
-  await env?.dispose();
-  env = undefined;
-});
+const scene = useFaultScene();
 
 /** A server, a proxy in front of it, and a client through the proxy. */
 async function setUp(transport: Transport, options: ClientOptions = {}): Promise<ClacksClient> {
-  env = await startEnv();
-  const upstream = transport === 'unix' ? { path: env.socketPath } : { host: '127.0.0.1', port: env.port };
-  proxy = await startProxy(upstream, transport === 'unix' ? 'unix' : 'tcp');
-  const client = await createClient({ ...viaProxy(proxy, transport), ...FAST, ...options });
-  clients.push(client);
+  scene.env = await startEnv();
+  const upstream = transport === 'unix' ? { path: scene.env.socketPath } : { host: '127.0.0.1', port: scene.env.port };
+  scene.proxy = await startProxy(upstream, transport === 'unix' ? 'unix' : 'tcp');
+  const client = await createClient({ ...viaProxy(scene.proxy, transport), ...FAST, ...options });
+  scene.clients.push(client);
   return client;
 }
 
 /** Cuts the client off and keeps it off (reconnect attempts hang) until `proxy.thaw()`. */
 async function outage(client: ClacksClient): Promise<void> {
   const status = client.status();
-  proxy!.freeze();
-  proxy!.dropAll();
+  scene.proxy!.freeze();
+  scene.proxy!.dropAll();
   await nextMatching(status, (event) => event.type === 'disconnected', 5000);
   expect(client.state).toBe('reconnecting');
   await status.return?.();
@@ -50,7 +41,7 @@ async function outage(client: ClacksClient): Promise<void> {
 describe.each(TRANSPORTS)('offline queue over %s', (transport) => {
   it('delivers commands issued during an outage in order after the reconnect', async () => {
     const client = await setUp(transport);
-    const listener = await env!.connect(transport, FAST);
+    const listener = await scene.env!.connect(transport, FAST);
     const channel = `offline-${transport}`;
     const subscription = listener.subscribe(channel);
     await subscription.ready;
@@ -67,7 +58,7 @@ describe.each(TRANSPORTS)('offline queue over %s', (transport) => {
     expect(commands.pending).toBe(count + 4);
 
     const status = client.status();
-    proxy!.thaw();
+    scene.proxy!.thaw();
     await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
     // STORE, INCREMENT, DECREMENT, RETRIEVE ran in order: (5 + 10) - 3.
     expect(await read).toBe('12');
@@ -93,7 +84,7 @@ describe.each(TRANSPORTS)('offline queue over %s', (transport) => {
     expect(accepted.pending).toBe(5);
 
     const status = client.status();
-    proxy!.thaw();
+    scene.proxy!.thaw();
     await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
     await accepted.allSettled();
     expect(accepted.errors).toEqual([]);
@@ -104,7 +95,7 @@ describe.each(TRANSPORTS)('offline queue over %s', (transport) => {
     await outage(client);
     await expect(client.store(`bytes-${transport}`, 'y'.repeat(2000))).rejects.toBeInstanceOf(QueueFullError);
     const small = client.store(`bytes-${transport}`, 'small');
-    proxy!.thaw();
+    scene.proxy!.thaw();
     await small;
     expect(await client.retrieve(`bytes-${transport}`)).toBe('small');
     await client.close();
@@ -112,7 +103,7 @@ describe.each(TRANSPORTS)('offline queue over %s', (transport) => {
 
   it('rejects a command with OfflineTimeoutError after its time, and never sends it', async () => {
     const client = await setUp(transport, { offlineQueue: { timeout: 300 } });
-    const observer = await env!.connect(transport, FAST);
+    const observer = await scene.env!.connect(transport, FAST);
     await outage(client);
     const started = Date.now();
     const late = client.store(`late-${transport}`, 'should-not-land');
@@ -124,7 +115,7 @@ describe.each(TRANSPORTS)('offline queue over %s', (transport) => {
     expect(waited).toBeLessThan(3000);
 
     const status = client.status();
-    proxy!.thaw();
+    scene.proxy!.thaw();
     await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
     await client.flush();
     expect(await observer.retrieve(`late-${transport}`)).toBeUndefined();
@@ -141,7 +132,7 @@ describe.each(TRANSPORTS)('offline queue over %s', (transport) => {
     expect(Date.now() - started).toBeLessThan(500);
 
     const status = client.status();
-    proxy!.thaw();
+    scene.proxy!.thaw();
     await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
     await waitFor(() => client.state === 'ready', 1000, 'ready');
     expect(await client.retrieve('k')).toBeUndefined();

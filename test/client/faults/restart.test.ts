@@ -2,29 +2,20 @@
  * Fault: the server goes away and comes back (same socket path / port), and
  * connections are cut under in-flight requests.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionLostError, createClient, type ClacksClient } from '../../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { ConnectionLostError, createClient } from '../../../src/index.js';
 import type { SubscriptionEvent } from '../../../src/events/types.js';
-import { nextMatching, startEnv, TRANSPORTS, waitFor, type TestEnv } from '../../helpers/client-env.js';
-import { FAST, SettleTracker, viaProxy } from '../../helpers/faults.js';
-import { startProxy, type TestProxy } from '../../helpers/proxy.js';
+import { nextMatching, startEnv, TRANSPORTS, waitFor } from '../../helpers/client-env.js';
+import { FAST, SettleTracker, viaProxy, useFaultScene } from '../../helpers/faults.js';
+import { startProxy } from '../../helpers/proxy.js';
 
-let env: TestEnv | undefined;
-let proxy: TestProxy | undefined;
-const clients: ClacksClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await proxy?.close();
-  proxy = undefined;
-  await env?.dispose();
-  env = undefined;
-});
+const scene = useFaultScene();
 
 describe.each(TRANSPORTS)('server restart over %s', (transport) => {
   it('a worker consuming events and retrieving in a loop sees reconnected, keeps its subscriptions, and leaves nothing pending', async () => {
-    env = await startEnv();
-    const worker = await env.connect(transport, FAST);
-    const publisher = await env.connect(transport, FAST);
+    scene.env = await startEnv();
+    const worker = await scene.env.connect(transport, FAST);
+    const publisher = await scene.env.connect(transport, FAST);
     const channel = `restart-${transport}`;
 
     // The worker: a subscription consumed in the background, and retrieves in a loop.
@@ -52,7 +43,7 @@ describe.each(TRANSPORTS)('server restart over %s', (transport) => {
 
     const workerStatus = worker.status();
     const publisherStatus = publisher.status();
-    await env.restart();
+    await scene.env.restart();
 
     await nextMatching(workerStatus, (event) => event.type === 'reconnected', 10_000);
     await nextMatching(publisherStatus, (event) => event.type === 'reconnected', 10_000);
@@ -80,26 +71,26 @@ describe.each(TRANSPORTS)('server restart over %s', (transport) => {
 
 describe.each(TRANSPORTS)('in-flight requests when the connection drops (%s, proxy dropAll)', (transport) => {
   it('re-sends reads, rejects flush() with ConnectionLostError, does not replay written writes', async () => {
-    env = await startEnv();
-    const upstream = transport === 'unix' ? { path: env.socketPath } : { host: '127.0.0.1', port: env.port };
-    proxy = await startProxy(upstream, transport === 'unix' ? 'unix' : 'tcp');
-    const client = await createClient({ ...viaProxy(proxy, transport), ...FAST });
-    clients.push(client);
-    const observer = await env.connect(transport, FAST);
+    scene.env = await startEnv();
+    const upstream = transport === 'unix' ? { path: scene.env.socketPath } : { host: '127.0.0.1', port: scene.env.port };
+    scene.proxy = await startProxy(upstream, transport === 'unix' ? 'unix' : 'tcp');
+    const client = await createClient({ ...viaProxy(scene.proxy, transport), ...FAST });
+    scene.clients.push(client);
+    const observer = await scene.env.connect(transport, FAST);
     const key = `inflight-${transport}`;
     await observer.store(key, '0');
     await observer.flush();
     await client.flush();
 
     // Freeze, so the commands are written to the socket but no reply can come back.
-    proxy.freeze();
+    scene.proxy.freeze();
     const read = client.retrieve(key);
     const barrier = client.flush();
     const wrote = client.increment(key);
     await wrote; // handed to the socket, so never replayed
     const status = client.status();
-    proxy.dropAll();
-    proxy.thaw();
+    scene.proxy.dropAll();
+    scene.proxy.thaw();
 
     await expect(barrier).rejects.toBeInstanceOf(ConnectionLostError);
     await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
@@ -111,11 +102,11 @@ describe.each(TRANSPORTS)('in-flight requests when the connection drops (%s, pro
 
     // A write never handed to the old socket is sent after reconnecting, once.
     const status2 = client.status();
-    proxy.freeze();
-    proxy.dropAll();
+    scene.proxy.freeze();
+    scene.proxy.dropAll();
     await nextMatching(status2, (event) => event.type === 'disconnected', 5000);
     const queued = client.increment(key, 5);
-    proxy.thaw();
+    scene.proxy.thaw();
     await queued;
     await nextMatching(status2, (event) => event.type === 'reconnected', 10_000);
     await client.flush();
@@ -125,7 +116,7 @@ describe.each(TRANSPORTS)('in-flight requests when the connection drops (%s, pro
     // write waits in the client's buffer. At the drop the big one (handed to
     // the socket) is lost, the small one (never handed over) is sent again.
     const status3 = client.status();
-    proxy.freeze();
+    scene.proxy.freeze();
     const big = client.store(`${key}-big`, 'b'.repeat(8 * 1024 * 1024));
     await big;
     const small = client.store(`${key}-small`, 'landed');
@@ -133,8 +124,8 @@ describe.each(TRANSPORTS)('in-flight requests when the connection drops (%s, pro
     void small.then(() => (smallWritten = true));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(smallWritten).toBe(false);
-    proxy.dropAll();
-    proxy.thaw();
+    scene.proxy.dropAll();
+    scene.proxy.thaw();
     await nextMatching(status3, (event) => event.type === 'reconnected', 10_000);
     await small;
     await client.flush();
