@@ -33,6 +33,7 @@ import { PendingRequest, RequestTracker, type RequestKind } from './request-trac
 import { DeadlineQueue } from './deadlines.js';
 import { resolveSettings, type Settings } from './settings.js';
 import { ListenRegistry } from './subscriptions.js';
+import { noop } from '../util/noop.js';
 
 
 /** Per-request options. */
@@ -52,9 +53,6 @@ export interface ClacksClientEvents {
 }
 
 
-type WriteCommand = QueueableCommand;
-
-const noop = (): void => {};
 
 /**
  * The machinery under {@link ClacksClient}: the command pipeline (write,
@@ -81,10 +79,9 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
   private serverCursor = 0;
   protected currentServer: ResolvedTarget | undefined;
   private seq = 0;
-  private probeSeq = 0;
-  private probeSentAt = 0;
+  /** The last FLUSH probe on this connection: its seq, when it went out, and whether its FLUSHED is still due. */
+  private probe: { seq: number; sentAt: number; outstanding: boolean } | undefined;
   private probeCounter = 0;
-  private probeOutstanding = false;
   protected monitoring = false;
   protected pingDisabled = false;
   private reconnectAttempt = 0;
@@ -100,23 +97,14 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     this.servers = servers;
     this.tls = options.tls;
     this.settings = resolveSettings(options);
-    const offline = options.offlineQueue ?? true;
-    if (offline !== false) {
-      const limits = offline === true ? {} : offline;
-      this.offline = new OfflineQueue({
-        maxCommands: limits.maxCommands ?? 10_000,
-        maxBytes: limits.maxBytes ?? 16 * 1024 * 1024,
-        timeout: limits.timeout ?? 30_000,
-      });
-    }
-    this.hub = new EventHub({ bufferSize: options.eventBufferSize ?? 10_000, overflow: options.eventOverflow ?? 'drop-oldest' });
+    if (this.settings.offlineQueue) this.offline = new OfflineQueue(this.settings.offlineQueue);
+    this.hub = new EventHub({ bufferSize: this.settings.eventBufferSize, overflow: this.settings.eventOverflow });
   }
+
   /** Where the connection stands: `connecting`, `ready`, `reconnecting`, `closing` or `closed`. */
   get state(): ConnectionState {
     return this.machine.state;
   }
-
-
 
   protected get isFinished(): boolean {
     return this.state === 'closing' || this.state === 'closed';
@@ -145,7 +133,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     }
     return handled(
       new Promise<void>((resolve, reject) => {
-        const command: WriteCommand = { line, seq: 0, written: resolve, fail: reject };
+        const command: QueueableCommand = { line, seq: 0, written: resolve, fail: reject };
         this.dispatch(command);
       }),
     );
@@ -205,7 +193,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     // A written request that never gets a reply would stay at the head of the
     // reply queue and send every later reply down the slow path; a FLUSH probe
     // sweeps it out (request-tracker.ts).
-    if (!wasQueued && request.seq > this.probeSeq) this.sendProbe();
+    if (!wasQueued && request.seq > (this.probe?.seq ?? 0)) this.sendProbe();
     return error;
   }
 
@@ -281,7 +269,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     if (message === 'permission_denied') {
       this.report(new PermissionDeniedError('the server refused a command: permission denied'));
       // Reads refused this way are rejected when a later FLUSHED arrives; make one come now.
-      if (this.tracker.hasReadsAfter(this.probeSeq)) this.sendProbe();
+      if (this.tracker.hasReadsAfter(this.probe?.seq ?? 0)) this.sendProbe();
     } else {
       this.report(new ServerError(`the server reported: ${message}`));
     }
@@ -291,14 +279,11 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
   private sendProbe(): void {
     if (this.state !== 'ready' || !this.connection) return;
     const id = `net-clacks-probe-${++this.probeCounter}`;
-    const done = (): void => {
-      this.probeOutstanding = false;
-    };
-    const probe = new PendingRequest('flush', id, done, noop, true);
-    this.probeOutstanding = true;
-    this.probeSentAt = Date.now();
-    this.send(this.connection, probe);
-    this.probeSeq = probe.seq;
+    const probe = { seq: 0, sentAt: Date.now(), outstanding: true };
+    const request = new PendingRequest('flush', id, () => (probe.outstanding = false), noop, true);
+    this.send(this.connection, request);
+    probe.seq = request.seq;
+    this.probe = probe;
   }
 
   /** Emits a server-reported or fatal error to 'error' listeners, if any (never an unhandled 'error'). */
@@ -398,8 +383,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     this.machine.moveTo('ready');
     this.reconnectAttempt = 0;
     if (this.settings.failover === 'in-order') this.serverCursor = 0;
-    this.probeOutstanding = false;
-    this.probeSeq = 0;
+    this.probe = undefined;
     // Commands that waited (those in flight at the loss first, in their order), now in order.
     if (this.offline) for (const command of this.offline.drain()) this.send(connection, command);
     this.startTimers();
@@ -518,7 +502,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     if (liveness && this.connection) {
       const monitor = new LivenessMonitor(this.connection, liveness.interval, liveness.timeout, {
         send: () => this.sendProbe(),
-        outstandingSince: () => (this.probeOutstanding ? this.probeSentAt : undefined),
+        outstandingSince: () => (this.probe?.outstanding ? this.probe.sentAt : undefined),
       });
       this.timers.push(setInterval(() => monitor.check(), monitor.tick));
     }

@@ -14,6 +14,7 @@ import { validateName, validateStep, validateText, validateValue } from '../wire
 import { ClientCore, handled, type RequestOptions } from './client-core.js';
 import { describeTarget } from './options.js';
 import { toClientInfo, type ClientInfo } from './client-info.js';
+import { noop } from '../util/noop.js';
 
 export type { RequestOptions, ClacksClientEvents } from './client-core.js';
 
@@ -368,7 +369,6 @@ export class ClacksClient extends ClientCore {
 
 }
 
-const noop = (): void => {};
 
 function stepOf(step: number | string | undefined): { step?: string } {
   return step === undefined ? {} : { step: validateStep(step) };

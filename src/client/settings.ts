@@ -4,6 +4,8 @@
  * @module
  */
 import { exponentialBackoff, type ReconnectPolicy } from '../connection/reconnect-policy.js';
+import type { OverflowPolicy } from '../events/event-queue.js';
+import type { OfflineQueueLimits } from './offline-queue.js';
 import { validateIdentification, validateText } from '../wire/validate.js';
 import { VERSION } from '../version.js';
 import type { ClientOptions } from './options.js';
@@ -28,11 +30,17 @@ export interface Settings {
   maxLineLength: number;
   maxWriteBuffer: number;
   closeTimeout: number;
+  /** Bounds of the offline queue, or `false` when commands are refused while disconnected. */
+  offlineQueue: OfflineQueueLimits | false;
+  eventBufferSize: number;
+  eventOverflow: OverflowPolicy;
 }
 
 /** Fills in every default and checks what can be checked before connecting. */
 export function resolveSettings(options: ClientOptions): Settings {
   const timeouts = options.timeouts ?? {};
+  const offline = options.offlineQueue ?? true;
+  const limits = offline === true || offline === false ? {} : offline;
   const remembrance = options.remembrance ?? true;
   const liveness = options.liveness ?? {};
   const settings: Settings = {
@@ -60,6 +68,16 @@ export function resolveSettings(options: ClientOptions): Settings {
     maxLineLength: options.maxLineLength ?? 16 * 1024 * 1024,
     maxWriteBuffer: options.maxWriteBuffer ?? 64 * 1024 * 1024,
     closeTimeout: 5_000,
+    offlineQueue:
+      offline === false
+        ? false
+        : {
+            maxCommands: limits.maxCommands ?? 10_000,
+            maxBytes: limits.maxBytes ?? 16 * 1024 * 1024,
+            timeout: limits.timeout ?? 30_000,
+          },
+    eventBufferSize: options.eventBufferSize ?? 10_000,
+    eventOverflow: options.eventOverflow ?? 'drop-oldest',
   };
   if (settings.remembrance) validateText(settings.remembrance.name, 'remembrance.name');
   return settings;

@@ -9,6 +9,7 @@ import type net from 'node:net';
 import { AuthenticationError, ConnectionError, ProtocolError } from '../errors.js';
 import { LineReader } from '../wire/line-reader.js';
 import { parseServerLine, type ServerLine } from '../wire/server-lines.js';
+import { noop } from '../util/noop.js';
 
 /** Something to write: one encoded line, told when it has been handed to the socket. */
 export interface OutboundEntry {
@@ -45,7 +46,6 @@ export interface QueuedEntry extends OutboundEntry {
   fail?: (error: Error) => void;
 }
 
-const noop = (): void => {};
 
 /** Callbacks from a {@link Connection} to its owner. */
 export interface ConnectionHandlers {

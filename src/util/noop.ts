@@ -1,0 +1,2 @@
+/** Does nothing: the callback for a result nobody waits for. */
+export const noop = (): void => {};
