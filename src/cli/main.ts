@@ -4,7 +4,7 @@
  * @module
  */
 import { Command } from 'commander';
-import { VERSION } from '../server/server-info.js';
+import { VERSION } from '../version.js';
 import { serveCommand } from './serve.js';
 import { addClientCommands } from './commands.js';
 

@@ -4,7 +4,5 @@
  */
 import { VERSION } from '../version.js';
 
-export { VERSION };
-
 /** Default greeting identification: `net-clacks <version>`. */
 export const SERVER_INFO = `net-clacks ${VERSION}`;
