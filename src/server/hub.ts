@@ -45,6 +45,8 @@ export class Hub implements ConnectionHost {
     bytesReceived: 0,
     linesReceived: 0,
     clientsDropped: 0,
+    cacheSaves: 0,
+    cacheSaveFailures: 0,
   };
   readonly options: ResolvedOptions;
   /** Called for `OVERHEAD S <seconds>` from a manager. */

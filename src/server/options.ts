@@ -71,10 +71,20 @@ export interface ServerOptions {
   maxLineLength?: number;
   /** Most bytes queued for one client before it is dropped as not reading. Default 64 MiB. */
   maxOutputBuffer?: number;
-  /** Save the cache to this file (atomically) and load it on start. */
+  /**
+   * Save the cache to this file and load it on start, in the reference
+   * server's own format (V3), with its backup `<file>_bck`: a Perl server
+   * can take over the file and the other way round.
+   */
   persistFile?: string;
-  /** How often to save when something changed. Default 10 s. */
+  /** How often to save when something changed. Default 10 s; 0 saves only on shutdown. */
   persistInterval?: number;
+  /** How long a removed key's tombstone is kept. Default 1 h (the reference's `deletedcachetime`); 0 keeps it forever. */
+  deletedCacheTime?: number;
+  /** Drop entries not read or written for this long. Default 1 day (`stalecachetime`); 0 never. */
+  staleCacheTime?: number;
+  /** How often the cleanup looks for old tombstones and stale entries. Default 60 s (`cachecleaninterval`); 0 never. */
+  cacheCleanInterval?: number;
   /** Sent in the greeting, `CLACKS <serverInfo>`. Default `net-clacks <version>`. */
   serverInfo?: string;
   logger?: ServerLogger;
@@ -100,6 +110,9 @@ export interface ResolvedOptions {
   maxOutputBuffer: number;
   persistFile: string | undefined;
   persistInterval: number;
+  deletedCacheTime: number;
+  staleCacheTime: number;
+  cacheCleanInterval: number;
   serverInfo: string;
   logger: ServerLogger;
 }
@@ -139,6 +152,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     maxOutputBuffer: duration(options.maxOutputBuffer, 64 * 1024 * 1024, 'maxOutputBuffer'),
     persistFile: options.persistFile,
     persistInterval: duration(options.persistInterval, 10_000, 'persistInterval'),
+    deletedCacheTime: duration(options.deletedCacheTime, 3_600_000, 'deletedCacheTime'),
+    staleCacheTime: duration(options.staleCacheTime, 86_400_000, 'staleCacheTime'),
+    cacheCleanInterval: duration(options.cacheCleanInterval, 60_000, 'cacheCleanInterval'),
     serverInfo: options.serverInfo ?? SERVER_INFO,
     logger: options.logger ?? (() => {}),
   };

@@ -19,4 +19,8 @@ export interface ServerStats {
   linesReceived: number;
   /** Clients dropped with output still queued (not reading, stalled, line too long…). */
   clientsDropped: number;
+  /** Saves of the cache to `persistFile` that succeeded. */
+  cacheSaves: number;
+  /** Saves of the cache that failed (each one is also logged as an error). */
+  cacheSaveFailures: number;
 }
