@@ -47,7 +47,7 @@ export async function loadCacheFile(file: string, cache: Cache, logger: ServerLo
       const upgraded = content.format !== 'v3';
       logger('info', `loaded ${content.entries.length} cache entries from the ${what} ${path}${upgraded ? ` (${content.format} format; it is rewritten as V3 at the next save)` : ''}`);
       if (index > 0 && mainFailed) await keepCorruptMain(file, logger);
-      return { source: path, format: content.format, entries: content.entries.length, save: index > 0 ? 'force' : upgraded ? 'normal' : 'none' };
+      return { source: path, format: content.format, entries: content.entries.length, save: index > 0 ? 'force' : content.canonical ? 'none' : 'normal' };
     } catch (error) {
       const reason = error instanceof PersistenceFormatError ? error.message : `cannot read it: ${(error as Error).message}`;
       logger(index === 0 ? 'error' : 'warn', `the ${what} ${path} does not load: ${reason}`);

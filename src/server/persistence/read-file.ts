@@ -22,6 +22,8 @@ export type FileFormat = 'v3' | LegacyFormat;
 export interface FileContent {
   format: FileFormat;
   entries: Array<[string, CacheEntry]>;
+  /** Whether the file is exactly what we would write for it (else it is rewritten at the next save). */
+  canonical: boolean;
 }
 
 const MARKER = Buffer.from(V3_MARKER, 'latin1');
@@ -38,7 +40,7 @@ export async function readPersistenceFile(path: string, now: number): Promise<Fi
     const head = await readAt(handle, 0, MARKER.length);
     if (!head.equals(MARKER)) {
       if (size > WHOLE_TEXT_LIMIT) throw new PersistenceFormatError(`no V3 marker, and too large (${size} bytes) for an older format`);
-      return readLegacy((await readAt(handle, 0, size)).toString('latin1'), now);
+      return { ...readLegacy((await readAt(handle, 0, size)).toString('latin1'), now), canonical: false };
     }
     if (size < 2 * MARKER.length) throw new PersistenceFormatError(`incomplete V3 file (too small, ${size} bytes)`);
     if (!(await readAt(handle, size - MARKER.length, MARKER.length)).equals(MARKER)) {
@@ -46,13 +48,14 @@ export async function readPersistenceFile(path: string, now: number): Promise<Fi
     }
     const bodyEnd = size - MARKER.length;
     try {
-      return { format: 'v3', entries: await readSyckLayout(handle, MARKER.length, bodyEnd, now) };
+      const entries = await readSyckLayout(handle, MARKER.length, bodyEnd, now);
+      return { format: 'v3', entries: entries ?? [], canonical: entries !== undefined };
     } catch (error) {
       if (!(error instanceof NotSyckLayout)) throw error;
     }
     if (bodyEnd - MARKER.length > WHOLE_TEXT_LIMIT) throw new PersistenceFormatError('YAML not in the layout YAML::Syck writes, and too large to read whole');
     const body = (await readAt(handle, MARKER.length, bodyEnd - MARKER.length)).toString('latin1');
-    return { format: 'v3', entries: entriesOf(body, now) };
+    return { format: 'v3', entries: entriesOf(body, now), canonical: false };
   } finally {
     await handle.close();
   }
@@ -69,20 +72,36 @@ async function readAt(handle: import('node:fs/promises').FileHandle, position: n
   return buffer;
 }
 
-/** Streams the body line by line through the Syck-layout reader: no more memory than the entries themselves. */
-async function readSyckLayout(handle: import('node:fs/promises').FileHandle, start: number, end: number, now: number): Promise<Array<[string, CacheEntry]>> {
+/**
+ * Streams the body line by line through the Syck-layout reader: no more
+ * memory than the entries themselves. Undefined for a body without a
+ * document (the two markers only), which is an empty cache.
+ */
+async function readSyckLayout(
+  handle: import('node:fs/promises').FileHandle,
+  start: number,
+  end: number,
+  now: number,
+): Promise<Array<[string, CacheEntry]> | undefined> {
   const entries: Array<[string, CacheEntry]> = [];
   const reader = new SyckLayoutReader((name, raw) => entries.push([name, toCacheEntry(raw, now)]));
-  let carry = '';
+  // The start of a line that did not end in the chunks read so far (a long value spans many).
+  let pending: string[] = [];
   for (let position = start; position < end; position += CHUNK) {
     const chunk = (await readAt(handle, position, Math.min(CHUNK, end - position))).toString('latin1');
-    const lines = (carry + chunk).split('\n');
-    carry = lines.pop() as string;
+    const lines = chunk.split('\n');
+    if (lines.length === 1) {
+      pending.push(chunk);
+      continue;
+    }
+    pending.push(lines[0] as string);
+    lines[0] = pending.join('');
+    pending = [lines.pop() as string];
     for (const line of lines) reader.line(line);
   }
-  if (carry !== '') reader.line(carry);
-  if (!reader.end()) return [];
-  return entries;
+  const last = pending.join('');
+  if (last !== '') reader.line(last);
+  return reader.end() ? entries : undefined;
 }
 
 /** The general YAML reader, for bodies in any other layout (JSON included). */

@@ -120,22 +120,29 @@ export function syckStyle(text: string, key: boolean): Style {
   return style;
 }
 
-const DOUBLE_ESCAPES: Record<number, string> = {
-  0x00: '\\0', 0x07: '\\a', 0x08: '\\b', 0x09: '\\t', 0x0a: '\\n', 0x0b: '\\v', 0x0c: '\\f', 0x0d: '\\r', 0x1b: '\\e', 0x22: '\\"', 0x5c: '\\\\',
-};
-const HEX = '0123456789ABCDEF';
+/** What each byte becomes inside Syck's double quotes: named escapes, `\\xHH` (upper case) for other controls and every byte from 0x7F up. */
+const DOUBLE_QUOTED = Array.from({ length: 256 }, (_, code) => {
+  const named: Record<number, string> = { 0x00: '\\0', 0x07: '\\a', 0x08: '\\b', 0x09: '\\t', 0x0a: '\\n', 0x0b: '\\v', 0x0c: '\\f', 0x0d: '\\r', 0x1b: '\\e', 0x22: '\\"', 0x5c: '\\\\' };
+  if (named[code] !== undefined) return Buffer.from(named[code] as string, 'latin1');
+  if (code < 0x20 || code >= 0x7f) return Buffer.from(`\\x${code.toString(16).toUpperCase().padStart(2, '0')}`, 'latin1');
+  return Buffer.from([code]);
+});
 
-/** Syck's double-quoted form: named escapes, `\xHH` (upper case) for other controls and every byte from 0x7F up. */
+/** Syck's double-quoted form. Byte by byte into a buffer: a 15 MiB value of control bytes escapes in milliseconds. */
 function doubleQuoted(text: string): string {
-  let out = '"';
-  let from = 0;
+  const out = Buffer.allocUnsafe(text.length * 4 + 2);
+  let at = 0;
+  out[at++] = 0x22;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code >= 0x20 && code < 0x7f && code !== 0x22 && code !== 0x5c) continue;
-    out += text.slice(from, i) + (DOUBLE_ESCAPES[code] ?? `\\x${HEX[code >> 4]}${HEX[code & 15]}`);
-    from = i + 1;
+    if (code >= 0x20 && code < 0x7f && code !== 0x22 && code !== 0x5c) out[at++] = code;
+    else {
+      const escape = DOUBLE_QUOTED[code & 0xff] as Buffer;
+      for (let j = 0; j < escape.length; j++) out[at++] = escape[j] as number;
+    }
   }
-  return `${out}${text.slice(from)}"`;
+  out[at++] = 0x22;
+  return out.toString('latin1', 0, at);
 }
 
 /** Syck's single-quoted form: `''` for a quote, and a line break written as an empty line (two when it starts a line). */

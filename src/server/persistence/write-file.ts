@@ -71,9 +71,10 @@ export async function writeCacheFile(file: string, snapshot: CacheSnapshot, mode
     await handle.sync();
     await handle.close();
     handle = undefined;
-    if (mode === 'normal') await keepAsBackup(file);
+    if (mode === 'normal') await keepAsBackup(file, 'link');
     await rename(temporary, file);
-    if (mode === 'force') await keepAsBackup(file);
+    // A copy, not a link: main and backup must not be one file that an edit of either changes.
+    if (mode === 'force') await keepAsBackup(file, 'copy');
     await syncDirectory(dirname(file));
     return { entries, bytes, durationMs: performance.now() - started };
   } catch (error) {
@@ -115,18 +116,32 @@ async function writeAll(handle: FileHandle, text: string): Promise<number> {
   return buffer.length;
 }
 
-/** The current main file becomes `<file>_bck`, atomically; nothing to do when there is no main file yet. */
-async function keepAsBackup(file: string): Promise<void> {
+/**
+ * The current main file becomes `<file>_bck`, atomically: a hard link (for
+ * the file a rename is about to take the main name from) or a copy.
+ * Nothing to do when there is no main file yet.
+ */
+async function keepAsBackup(file: string, how: 'link' | 'copy'): Promise<void> {
   const backup = backupPath(file);
   const temporary = temporaryPath(backup);
   try {
-    try {
-      await link(file, temporary);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return;
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK' && code !== 'ENOSYS') throw error;
-      await copyFile(file, temporary, constants.COPYFILE_EXCL);
+    if (how === 'link') {
+      try {
+        await link(file, temporary);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return;
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK' && code !== 'ENOSYS') throw error;
+        how = 'copy';
+      }
+    }
+    if (how === 'copy') {
+      try {
+        await copyFile(file, temporary, constants.COPYFILE_EXCL);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
       const copy = await open(temporary, 'r+');
       try {
         await copy.sync();
@@ -135,9 +150,9 @@ async function keepAsBackup(file: string): Promise<void> {
       }
     }
     await rename(temporary, backup);
-  } catch (error) {
+  } finally {
+    // Gone after a rename, except when backup and temporary already were one file (rename then does nothing).
     await unlink(temporary).catch(() => {});
-    throw error;
   }
 }
 
