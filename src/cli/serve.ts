@@ -1,25 +1,19 @@
 /**
- * `clacks serve`: runs the embedded server until SIGINT or SIGTERM, then shuts
- * it down cleanly (every client gets QUIT, the cache is saved) and exits 0.
+ * `clacks serve`: runs the embedded server until SIGINT or SIGTERM (or a
+ * manager's `OVERHEAD S`), then shuts it down cleanly (every client gets
+ * QUIT, the cache is saved) and exits 0, or 1 when the final save failed.
+ * `--config` reads the reference server's XML config; flags override it.
  * Durations on the command line are in seconds, like the reference server's
  * configuration.
  * @module
  */
-import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { startServer, type ClacksServer, type ListenerOptions, type Permission, type ServerOptions, type UserOptions } from '../server/index.js';
+import { applySocketMode, ConfigError, describeSettings, toServerOptions, type ServeSettings } from '../server/config/index.js';
+import { startServer, type ClacksServer, type Permission, type ServerOptions, type UserOptions } from '../server/index.js';
+import { serveSettings, UsageError, type SettingsFlags } from './serve-config.js';
 
-interface ServeFlags {
-  socket?: string[];
-  host: string;
-  port?: number;
-  cert?: string;
-  key?: string;
-  user?: UserOptions[];
-  pingTimeout?: number;
-  authTimeout?: number;
-  persist?: string;
-  persistInterval?: number;
+interface ServeFlags extends SettingsFlags {
+  printConfig?: boolean;
   quiet?: boolean;
 }
 
@@ -38,59 +32,65 @@ export function serveCommand(): Command {
     )
     .option('--ping-timeout <seconds>', 'drop clients that have not sent PING for this long (default 180)', parseNumber('seconds'))
     .option('--auth-timeout <seconds>', 'drop clients that have not logged in after this long (default 15)', parseNumber('seconds'))
-    .option('--persist <file>', 'save the cache to this file and load it on start')
+    .option('--persist <file>', "save the cache to this file (the reference server's format) and load it on start")
     .addOption(new Option('--persist-interval <seconds>', 'how often to save the cache (default 10)').argParser(parseNumber('seconds')))
+    .option('--deleted-cache-time <seconds>', "how long a removed key's tombstone is kept (default 3600)", parseNumber('seconds'))
+    .option('--stale-cache-time <seconds>', 'drop entries not read or written for this long (default 86400)', parseNumber('seconds'))
+    .option('--cache-clean-interval <seconds>', 'how often old tombstones and stale entries are dropped (default 60)', parseNumber('seconds'))
+    .option('--config <file>', "read the reference server's XML config (a relative name is searched along PC_CONFIG_PATHS); flags override it")
+    .option('--print-config', 'print the effective settings as JSON (passwords redacted) and exit')
     .option('-q, --quiet', 'print only errors')
-    .action((flags: ServeFlags) => serve(flags));
+    .action((flags: ServeFlags, command: Command) => serve(flags, command));
 }
 
-async function serve(flags: ServeFlags): Promise<void> {
-  const options = toServerOptions(flags);
+async function serve(flags: ServeFlags, command: Command): Promise<void> {
+  let settings: ServeSettings;
+  let options: ServerOptions;
+  try {
+    settings = serveSettings(flags, (option) => command.getOptionValueSource(option) === 'cli');
+    for (const warning of settings.warnings) console.error(`clacks serve: warning: ${warning}`);
+    if (flags.printConfig) return void console.log(JSON.stringify(describeSettings(settings), null, 2));
+    if (settings.master !== undefined) {
+      const master = settings.master.socket[0] ?? `${settings.master.ip[0] ?? '?'}:${settings.master.port ?? '?'}`;
+      fail(`<master> in ${settings.source}: interclacks (running as a slave of ${master}) is not supported yet; remove <master> to run this server on its own`);
+    }
+    if (!flags.quiet) for (const note of settings.notes) console.error(`clacks serve: note: ${note}`);
+    options = toServerOptions(settings);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof UsageError) fail(error.message);
+    throw error;
+  }
   let server: ClacksServer;
   try {
-    server = await startServer(options);
+    server = await startServer({ ...options, logger: logger(flags) });
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error), 2);
   }
+  const sockets = server.addresses.flatMap((address) => (address.kind === 'unix' ? [address.path] : []));
+  if (settings.socketMode !== undefined) applySocketMode(settings.socketMode, sockets);
   for (const address of server.addresses) {
     const where = address.kind === 'unix' ? `unix:${address.path}` : `tls://${address.host}:${address.port}`;
     if (!flags.quiet) console.log(`clacks: listening on ${where}`);
   }
+  // Signals and OVERHEAD S end the same way; a failed final save of the cache exits 1.
+  server.closed.then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(`clacks: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
   const stop = (signal: string) => {
     if (!flags.quiet) console.log(`clacks: ${signal}, shutting down`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`clacks: shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
+    server.close().catch(() => {});
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
-function toServerOptions(flags: ServeFlags): ServerOptions {
-  const listeners: ListenerOptions[] = (flags.socket ?? []).map((socketPath) => ({ socketPath }));
-  if (flags.port !== undefined || flags.cert !== undefined || flags.key !== undefined) {
-    if (flags.port === undefined || flags.cert === undefined || flags.key === undefined) {
-      fail('a TLS listener needs --port, --cert and --key together');
-    }
-    listeners.push({ host: flags.host, port: flags.port, tls: { cert: readPem(flags.cert, '--cert'), key: readPem(flags.key, '--key') } });
-  }
-  if (listeners.length === 0) fail('give --socket PATH and/or --port P --cert FILE --key FILE');
-  if (flags.user === undefined || flags.user.length === 0) fail('give at least one --user NAME:PASSWORD[:PERMS]');
-  const seconds = (value: number | undefined) => (value === undefined ? undefined : value * 1000);
-  return {
-    listeners,
-    users: flags.user,
-    pingTimeout: seconds(flags.pingTimeout),
-    authTimeout: seconds(flags.authTimeout),
-    persistFile: flags.persist,
-    persistInterval: seconds(flags.persistInterval),
-    logger: (level, message) => {
-      if (level === 'error' || level === 'warn' || (level === 'info' && !flags.quiet)) console.error(`clacks: ${message}`);
-    },
+function logger(flags: ServeFlags): ServerOptions['logger'] {
+  return (level, message) => {
+    if (level === 'error' || level === 'warn' || (level === 'info' && !flags.quiet)) console.error(`clacks: ${message}`);
   };
 }
 
@@ -122,15 +122,6 @@ function parseNumber(what: string): (text: string) => number {
     if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`expected a non-negative number of ${what}`);
     return value;
   };
-}
-
-/** Reads a PEM file named on the command line; a missing file is a usage error. */
-function readPem(file: string, flag: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    return fail(`cannot read ${flag} ${file}: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }
 
 /** Usage problems exit 1, a server that cannot start exits 2, like the client subcommands. */
