@@ -22,12 +22,13 @@ import { startBenchServer } from './lib/server.js';
 import type { MemoryReport } from './memory-child.js';
 import { fanout } from './scenarios/fanout.js';
 import { memory } from './scenarios/memory.js';
+import { persistSave } from './scenarios/persist.js';
 import { pipelinedRetrieve } from './scenarios/pipelined.js';
 import { sequentialRetrieve } from './scenarios/sequential.js';
 import { compareServers, externalServer } from './scenarios/servers.js';
 import { storeBurst } from './scenarios/store-burst.js';
 
-const SCENARIOS = ['pipelined', 'tls', 'sequential', 'store', 'fanout', 'memory', 'servers'] as const;
+const SCENARIOS = ['pipelined', 'tls', 'sequential', 'store', 'fanout', 'memory', 'servers', 'persist'] as const;
 
 const USAGE = `usage: npm run bench -- [options]
   --smoke             tiny sizes, one round: checks that everything runs (CI)
@@ -110,6 +111,7 @@ async function main(): Promise<number> {
       const result = await compareServers(ctx, other);
       servers = { transport: result.transport, other: values.url ? redact(values.url) : undefined, rows: result.rows };
     });
+    await step('persist', async () => void rows.push(...(await persistSave(ctx))));
   } finally {
     await server.close();
   }

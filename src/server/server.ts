@@ -34,6 +34,13 @@ export interface ClacksServer {
    * `OVERHEAD S`: resolves, or rejects like `close()`.
    */
   readonly closed: Promise<void>;
+  /**
+   * Saves the cache to `persistFile` now, if it changed since the last save
+   * (the server also saves every `persistInterval` and on shutdown).
+   * Resolves once the file is current; rejects when the save fails. Without
+   * `persistFile` it resolves at once.
+   */
+  saveCache(): Promise<void>;
 }
 
 /** How long shutdown waits for clients to go after QUIT before cutting them off. */
@@ -134,6 +141,10 @@ class RunningServer implements ClacksServer {
     this.sweepTimer = setInterval(() => this.hub.sweep(Date.now()), sweepInterval(this.options)).unref();
     this.cleaner.start();
     this.persister?.start(this.options.persistInterval);
+  }
+
+  async saveCache(): Promise<void> {
+    if (this.persister !== undefined && !(await this.persister.save())) throw this.persister.failure();
   }
 
   close(): Promise<void> {

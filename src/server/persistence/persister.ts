@@ -65,9 +65,12 @@ export class Persister {
   /** Stops the interval and saves a last time; rejects with FinalSaveError when that save fails. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    if (!(await this.save())) {
-      throw new FinalSaveError(`the final save of the cache to ${this.file} failed: ${this.lastFailure?.message ?? 'unknown error'}`);
-    }
+    if (!(await this.save())) throw new FinalSaveError(`the final save of the cache to ${this.file} failed: ${this.failure().message}`);
+  }
+
+  /** Why the last save failed. */
+  failure(): Error {
+    return this.lastFailure ?? new Error(`the save of the cache to ${this.file} failed`);
   }
 
   private async saveNow(): Promise<boolean> {

@@ -38,7 +38,7 @@ export interface SaveResult {
 /** Write once this much text has piled up… */
 const CHUNK_CHARS = 1 << 20;
 /** …or once this much time went into formatting, whichever comes first. */
-const SLICE_MS = 4;
+const SLICE_MS = 2;
 /** How often (in entries) the slice clock is read. */
 const CLOCK_EVERY = 32;
 
