@@ -15,4 +15,5 @@ export type {
   ServerLogger,
 } from './options.js';
 export type { Permission } from './permissions.js';
+export { ConfigError, readServerConfig, toServerOptions, type ReadConfigOptions, type ServeSettings, type MasterSettings, type InterclacksSettings } from './config/index.js';
 export type { ServerStats } from './stats.js';
