@@ -1,7 +1,7 @@
 /**
  * A child process for the crash test: a server persisting to argv[2] every
  * 10 ms while a client keeps changing its cache, so that a save is nearly
- * always in progress. Prints "saving" once the file holds its 20,000 keys;
+ * always in progress. Prints "saving" once the file holds its 10,000 keys;
  * runs until killed.
  */
 import { connect } from 'node:net';
@@ -26,13 +26,13 @@ client.on('data', (chunk: Buffer) => {
 });
 client.write(`OVERHEAD A ${Buffer.from('u').toString('base64')}:${Buffer.from('p').toString('base64')}\r\n`);
 let lines = '';
-for (let i = 0; i < 20_000; i++) lines += `STORE key${i}=${'v'.repeat(i % 200)} ${i}\r\n`;
+for (let i = 0; i < 10_000; i++) lines += `STORE key${i}=${'v'.repeat(i % 200)} ${i}\r\n`;
 client.write(`${lines}FLUSH all-stored\r\n`);
 let round = 0;
 const change = (): void => {
   round++;
   let batch = '';
-  for (let i = 0; i < 500; i++) batch += `STORE key${(round * 500 + i) % 20_000}=round ${round}\r\nREMOVE gone${round}\r\n`;
+  for (let i = 0; i < 500; i++) batch += `STORE key${(round * 500 + i) % 10_000}=round ${round}\r\nREMOVE gone${round}\r\n`;
   client.write(batch, () => setTimeout(change, 1));
 };
 // Two saves after every key is in: the second began after the FLUSH came back, so the file holds them all.

@@ -5,13 +5,14 @@
  * included, stays as the two characters (transcript 12, the JSON body). A
  * line break inside quotes folds to a space, an empty line to a line feed,
  * and a backslash before a line break joins the lines.
+ * (Syck never writes a line break inside quotes itself, apart from a number
+ * with a line feed in single quotes; hand-written files may hold them.)
  * @module
  */
 
 const SIMPLE: Record<string, string> = {
   '\\': '\\', '"': '"', '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
 };
-const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
 const SIMPLE_CODES = new Map([...Object.entries(SIMPLE)].map(([letter, char]) => [letter.charCodeAt(0), char.charCodeAt(0)]));
 
 /** A hex digit's value, or -1. */
@@ -56,82 +57,44 @@ function decodeEscapes(body: string): string {
 /** The content of a double-quoted scalar, `source` being everything from the opening to the closing quote. */
 export function decodeDoubleQuoted(source: string): string {
   const body = source.slice(1, -1);
-  if (!body.includes('\\')) {
-    if (!body.includes('\n')) return body;
-  } else if (!body.includes('\n')) return decodeEscapes(body);
-  let out = '';
-  for (let i = 0; i < body.length; i++) {
-    const char = body[i] as string;
-    if (char === '\n') {
-      const folded = foldLineBreak(body, i, out);
-      out = folded.text;
-      i = folded.next - 1;
-      continue;
-    }
-    if (char !== '\\') {
-      out += char;
-      continue;
-    }
-    const next = body[i + 1];
-    if (next === undefined) {
-      out += char;
-      continue;
-    }
-    if (next === '\n') {
-      // An escaped line break: the lines join, the next one's indentation goes.
-      i += 2;
-      while (body[i] === ' ' || body[i] === '\t') i++;
-      i--;
-      continue;
-    }
-    const simple = SIMPLE[next];
-    if (simple !== undefined) {
-      out += simple;
-      i++;
-    } else if (next === 'x' && HEX_PAIR.test(body.slice(i + 2, i + 4))) {
-      out += String.fromCharCode(parseInt(body.slice(i + 2, i + 4), 16));
-      i += 3;
-    } else {
-      out += char + next;
-      i++;
-    }
-  }
-  return out;
+  if (body.includes('\n')) return foldLines(body, decodeEscapes, true);
+  return body.includes('\\') ? decodeEscapes(body) : body;
 }
 
 /** The content of a single-quoted scalar: `''` is a quote; line breaks fold as in double quotes. */
 export function decodeSingleQuoted(source: string): string {
+  const unquote = (text: string): string => text.replaceAll("''", "'");
   const body = source.slice(1, -1);
-  if (!body.includes('\n')) return body.replaceAll("''", "'");
-  let out = '';
-  for (let i = 0; i < body.length; i++) {
-    const char = body[i] as string;
-    if (char === '\n') {
-      const folded = foldLineBreak(body, i, out);
-      out = folded.text;
-      i = folded.next - 1;
-    } else if (char === "'" && body[i + 1] === "'") {
-      out += "'";
-      i++;
-    } else out += char;
-  }
-  return out;
+  return body.includes('\n') ? foldLines(body, unquote, false) : unquote(body);
 }
 
 /**
- * Folds the line break at `at`: trailing blanks before it and leading blanks
- * after it go; one break becomes a space, each further (empty) line a line feed.
+ * A quoted scalar over several lines, as Syck folds it: the spaces that
+ * indent a continuation line go (tabs and trailing blanks stay); one break
+ * between two lines becomes a space, each empty line a line feed; with
+ * `escapes`, a backslash at the end of a line joins it to the next.
  */
-function foldLineBreak(body: string, at: number, text: string): { text: string; next: number } {
-  let out = text.replace(/[ \t]+$/, '');
-  let i = at + 1;
+function foldLines(body: string, decode: (segment: string) => string, escapes: boolean): string {
+  const lines = body.split('\n');
+  let out = '';
   let breaks = 0;
-  for (;;) {
-    while (body[i] === ' ' || body[i] === '\t') i++;
-    if (body[i] !== '\n') break;
-    breaks++;
-    i++;
+  let joinNext = false;
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i] as string;
+    const last = i === lines.length - 1;
+    if (i > 0) line = line.replace(/^ +/, '');
+    const joined = joinNext;
+    joinNext = !last && escapes && /(?:^|[^\\])(?:\\\\)*\\$/.test(line);
+    if (joinNext) line = line.slice(0, -1);
+    if (i > 0 && !joined) {
+      if (line === '' && !last) {
+        breaks++;
+        continue;
+      }
+      out += breaks === 0 ? ' ' : '\n'.repeat(breaks);
+      breaks = 0;
+    }
+    out += decode(line);
   }
-  out += breaks === 0 ? ' ' : '\n'.repeat(breaks);
-  return { text: out, next: i };
+  return out;
 }

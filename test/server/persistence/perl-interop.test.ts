@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CacheEntry } from '../../../src/server/cache.js';
 import { syckScalar } from '../../../src/server/persistence/syck-scalar.js';
+import { decodeDoubleQuoted, decodeSingleQuoted } from '../../../src/server/persistence/yaml-quoted.js';
 import { bytes, readEntries, removeScratchDirectories, scratchDirectory, writeEntries } from '../../helpers/persistence.js';
 
 const HAS_SYCK = spawnSync('perl', ['-MYAML::Syck', '-e', '1']).status === 0;
@@ -37,6 +38,12 @@ my %cache;
 while (my $line = <STDIN>) { chomp $line; my ($k, $d, $c, $a, $x) = split / /, $line;
   $cache{pack('H*', $k)} = { data => pack('H*', $d), cachetime => $c + 0.0, accesstime => $a + 0.0, deleted => $x + 0 }; }
 open(my $fh, '>', $ARGV[0]) or die; binmode $fh; print $fh chr(0) . 'CLACKSV3' . Dump(\%cache) . chr(0) . 'CLACKSV3'; close $fh;`;
+
+/** Per input line (hex of a YAML scalar's source): hex of what Load makes of `k: <source>`. */
+const PERL_LOAD_SCALARS = String.raw`
+use strict; use YAML::Syck;
+while (my $line = <STDIN>) { chomp $line; my $source = pack('H*', $line);
+  my $loaded = Load("--- \nk: $source\n"); print unpack('H*', $loaded->{k}), "\n"; }`;
 
 const hex = (text: string): string => Buffer.from(text, 'latin1').toString('hex');
 const unhex = (text: string): string => Buffer.from(text, 'hex').toString('latin1');
@@ -72,6 +79,16 @@ describe.skipIf(!HAS_SYCK)('V3 files and the real YAML::Syck', () => {
     const dumps = perl(PERL_DUMP_SCALARS, [], `${cases.map(hex).join('\n')}\n`).trim().split('\n');
     const mismatches = cases.filter((text, index) => `--- \n${syckScalar(text, true)}: \n  data: ${syckScalar(text)}\n` !== unhex(dumps[index] as string));
     expect(mismatches.slice(0, 10)).toEqual([]);
+  });
+
+  it('quoted scalars read as YAML::Syck reads them: its escapes only, line folding, escaped line breaks', () => {
+    const sources = [
+      '"\\u00e4 \\U000000e4 \\q \\/ \\N \\_ \\x4 \\xZZ \\\'"', '"\\x41\\x4a\\xe4\\e\\a\\b\\f\\v\\0\\r\\t\\n\\\\\\""', '"line1\n  line2"', '"a\\\n  b"',
+      '"a  \n\n\n   b"', '"x\\\\\n y"', "'it''s'", "'a\n  b'", "'a\n\n  b'", "'5\n\n'", "'\n\n5'", "'a \n\tb'",
+    ];
+    const loaded = perl(PERL_LOAD_SCALARS, [], `${sources.map(hex).join('\n')}\n`).trim().split('\n').map(unhex);
+    const ours = sources.map((source) => (source.startsWith('"') ? decodeDoubleQuoted(source) : decodeSingleQuoted(source)));
+    expect(ours).toEqual(loaded);
   });
 
   it('Perl loads a file we wrote with every key, value byte, time and tombstone, and dumps the same bytes', async () => {
