@@ -4,18 +4,24 @@
  * monitors see the reference's DEBUG SERVERCACHE lines.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep, startTestServer, stopTestServers } from '../helpers/server.js';
+import { sleep, startTestServer, stopTestServers, type RawConnection, type TestServer } from '../helpers/server.js';
+
+/** A logged-in client of `target`, and a second one in monitor mode. */
+async function clientAndMonitor(target: TestServer): Promise<{ client: RawConnection; monitor: RawConnection }> {
+  const monitor = await target.connectUnix();
+  await monitor.login();
+  monitor.write('MONITOR\r\nFLUSH monitoring\r\n');
+  await monitor.waitFor('FLUSHED monitoring\r\n');
+  const client = await target.connectUnix();
+  await client.login();
+  return { client, monitor };
+}
 
 describe('cache expiry', () => {
   afterEach(stopTestServers);
 
   it('REMOVE leaves a tombstone: NOTRETRIEVED, not in KEYLIST; it is dropped after deletedCacheTime and monitors see CLEANDELETED', async () => {
-    const target = await startTestServer({ deletedCacheTime: 300, cacheCleanInterval: 50 });
-    const monitor = await target.connectUnix();
-    await monitor.login();
-    monitor.write('MONITOR\r\n');
-    const client = await target.connectUnix();
-    await client.login();
+    const { client, monitor } = await clientAndMonitor(await startTestServer({ deletedCacheTime: 300, cacheCleanInterval: 50 }));
     client.write('STORE gone=soon removed\r\nSTORE kept=1\r\nREMOVE gone\r\nREMOVE neverexisted\r\nRETRIEVE gone\r\nKEYLIST\r\n');
     await client.waitFor('KEYLISTEND\r\n');
     expect(client.received).toContain('NOTRETRIEVED gone\r\nKEYLISTSTART\r\nKEY kept\r\nKEYLISTEND\r\n');
@@ -26,22 +32,15 @@ describe('cache expiry', () => {
   });
 
   it('a tombstone younger than deletedCacheTime is kept', async () => {
-    const target = await startTestServer({ deletedCacheTime: 60_000, cacheCleanInterval: 20 });
-    const monitor = await target.connectUnix();
-    await monitor.login();
-    monitor.write('MONITOR\r\nREMOVE k\r\nFLUSH f\r\n');
+    const { monitor } = await clientAndMonitor(await startTestServer({ deletedCacheTime: 60_000, cacheCleanInterval: 20 }));
+    monitor.write('REMOVE k\r\nFLUSH f\r\n');
     await monitor.waitFor('FLUSHED f\r\n');
     await sleep(200);
     expect(monitor.received).not.toContain('SERVERCACHE');
   });
 
   it('entries not read or written for staleCacheTime are dropped (CLEANSTALE); reading one keeps it', async () => {
-    const target = await startTestServer({ staleCacheTime: 400, cacheCleanInterval: 50 });
-    const monitor = await target.connectUnix();
-    await monitor.login();
-    monitor.write('MONITOR\r\n');
-    const client = await target.connectUnix();
-    await client.login();
+    const { client, monitor } = await clientAndMonitor(await startTestServer({ staleCacheTime: 400, cacheCleanInterval: 50 }));
     client.write('STORE idle=x\r\nSTORE read=y\r\nFLUSH stored\r\n');
     await client.waitFor('FLUSHED stored\r\n');
     const reads = setInterval(() => client.write('RETRIEVE read\r\n'), 50);
@@ -58,10 +57,8 @@ describe('cache expiry', () => {
   });
 
   it('CLEARCACHE empties the cache and leaves no tombstones', async () => {
-    const target = await startTestServer({ deletedCacheTime: 100, cacheCleanInterval: 20 });
-    const monitor = await target.connectUnix();
-    await monitor.login();
-    monitor.write('MONITOR\r\nSTORE a=1\r\nREMOVE b\r\nCLEARCACHE\r\nKEYLIST\r\n');
+    const { monitor } = await clientAndMonitor(await startTestServer({ deletedCacheTime: 100, cacheCleanInterval: 20 }));
+    monitor.write('STORE a=1\r\nREMOVE b\r\nCLEARCACHE\r\nKEYLIST\r\n');
     await monitor.waitFor('KEYLISTSTART\r\nKEYLISTEND\r\n');
     await sleep(300);
     expect(monitor.received).not.toContain('SERVERCACHE');
