@@ -67,7 +67,12 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     return fail(error instanceof Error ? error.message : String(error), 2);
   }
   const sockets = server.addresses.flatMap((address) => (address.kind === 'unix' ? [address.path] : []));
-  if (settings.socketMode !== undefined) applySocketMode(settings.socketMode, sockets);
+  try {
+    if (settings.socketMode !== undefined) applySocketMode(settings.socketMode, sockets);
+  } catch (error) {
+    await server.close().catch(() => {});
+    return fail(`cannot apply socketchmod ${settings.socketMode}: ${error instanceof Error ? error.message : String(error)}`, 2);
+  }
   for (const address of server.addresses) {
     const where = address.kind === 'unix' ? `unix:${address.path}` : `tls://${address.host}:${address.port}`;
     if (!flags.quiet) console.log(`clacks: listening on ${where}`);
