@@ -135,6 +135,13 @@ describe('the reference server’s config file', () => {
     expect(settings.persistFile).toBeUndefined();
   });
 
+  it('a 0 that means "at once" to the reference is a tenth of a second; stalecachetime 0 is never', () => {
+    const settings = readXml(`<clacks><socket>s</socket>${MAIN}<persistanceinterval>0</persistanceinterval><deletedcachetime>0</deletedcachetime><cachecleaninterval>0</cachecleaninterval><stalecachetime>0</stalecachetime></clacks>`);
+    expect(settings).toMatchObject({ persistInterval: 0.1, deletedCacheTime: 0.1, cacheCleanInterval: 0.1, staleCacheTime: 0 });
+    expect(settings.notes.join('\n')).toMatch(/<persistanceinterval>0<\/persistanceinterval>: "at once"/);
+    expect(settings.notes.join('\n')).toMatch(/entries never go stale here/);
+  });
+
   it('<write>false</write> grants write, as in Perl, and says so', () => {
     const settings = readXml(`<clacks><socket>s</socket>${MAIN}<user><username>u</username><password>p</password><read>1</read><write>false</write><manage>0</manage></user></clacks>`);
     expect(settings.users[1]?.permissions).toEqual(['read', 'write']);

@@ -127,13 +127,14 @@ export function settingsFromConfig(values: ConfigValues, file: string, hostname:
     settings.users.push({ username: name, password: user.password, permissions });
   }
   settings.persistFile = config.persistancefile;
-  settings.persistInterval = config.persistanceinterval;
+  // For the reference 0 means "at once" (every loop turn); for startServer 0 turns a timer off.
+  settings.persistInterval = config.persistanceinterval === 0 ? AS_SOON_AS_POSSIBLE : config.persistanceinterval;
   settings.authTimeout = config.authtimeout;
   settings.pingTimeout = config.pingtimeout;
   settings.stalledWriteTimeout = config.stalledwritetimeout;
-  settings.deletedCacheTime = config.deletedcachetime;
+  settings.deletedCacheTime = config.deletedcachetime === 0 ? AS_SOON_AS_POSSIBLE : config.deletedcachetime;
   settings.staleCacheTime = config.stalecachetime;
-  settings.cacheCleanInterval = config.cachecleaninterval;
+  settings.cacheCleanInterval = config.cachecleaninterval === 0 ? AS_SOON_AS_POSSIBLE : config.cachecleaninterval;
   settings.interclacks = {
     pingTimeout: config.interclackspingtimeout,
     reconnectTimeout: config.interclacksreconnecttimeout,
@@ -145,8 +146,15 @@ export function settingsFromConfig(values: ConfigValues, file: string, hostname:
   return settings;
 }
 
+/** What a 0 that means "at once" to the reference becomes: a tenth of a second. */
+const AS_SOON_AS_POSSIBLE = 0.1;
+
 function notesFor(config: ConfigValues): string[] {
   const notes: string[] = [];
+  for (const key of ['persistanceinterval', 'deletedcachetime', 'cachecleaninterval'] as const) {
+    if (config[key] === 0) notes.push(`<${key}>0</${key}>: "at once", as for the reference, is every ${AS_SOON_AS_POSSIBLE} s here`);
+  }
+  if (config.stalecachetime === 0) notes.push('<stalecachetime>0</stalecachetime>: entries never go stale here (the reference would drop every entry at each cleanup)');
   if (config.throttle !== undefined) notes.push('<throttle> has no meaning here: this server is event-driven and never sleeps between loop turns');
   if (config.readfailtimeout !== undefined) notes.push('<readfailtimeout> has no effect: reads never stall the server; dead peers are found by <pingtimeout> and <stalledwritetimeout>');
   const interclacks = ['interclackspingtimeout', 'interclacksreconnecttimeout', 'interclacksreadfailtimeout', 'interclacksstalledwritetimeout'] as const;
