@@ -17,7 +17,11 @@ const server = await startServer({
   persistInterval: 10,
   cacheCleanInterval: 0,
   pingTimeout: 0,
+  logger: (level, message) => {
+    if (level !== 'debug') process.stderr.write(`${level}: ${message}\n`);
+  },
 });
+
 const client = connect(socketPath);
 await new Promise((resolve) => client.once('connect', resolve));
 let received = '';
@@ -38,10 +42,13 @@ const change = (): void => {
 // Two saves after every key is in: the second began after the FLUSH came back, so the file holds them all.
 let savesAtFlush: number | undefined;
 const waitForSave = setInterval(() => {
-  if (savesAtFlush === undefined && received.includes('FLUSHED all-stored')) savesAtFlush = server.stats.cacheSaves;
+  if (savesAtFlush === undefined && received.includes('FLUSHED all-stored')) {
+    savesAtFlush = server.stats.cacheSaves;
+    // Changes from now on, so that saves keep coming.
+    change();
+  }
   if (savesAtFlush !== undefined && server.stats.cacheSaves >= savesAtFlush + 2) {
     clearInterval(waitForSave);
     process.stdout.write('saving\n');
-    change();
   }
 }, 5);

@@ -69,6 +69,7 @@ describe('saving the cache', () => {
     await waitUntil(() => existsSync(file), 'the first save (no file existed)');
     const client = await send(target, ['STORE k=v1']);
     await waitUntil(() => readFileSync(file, 'latin1').includes('data: v1'), 'the save of v1');
+    await target.server.saveCache(); // that save has finished (and nothing else changed)
     const first = readFileSync(file);
     const saves = target.server.stats.cacheSaves;
     client.write('RETRIEVE k\r\n');
