@@ -31,12 +31,16 @@ describe('cache expiry', () => {
     expect(monitor.received).not.toContain('=kept\r\n');
   });
 
-  it('a tombstone younger than deletedCacheTime is kept', async () => {
-    const { monitor } = await clientAndMonitor(await startTestServer({ deletedCacheTime: 60_000, cacheCleanInterval: 20 }));
-    monitor.write('REMOVE k\r\nFLUSH f\r\n');
+  it('a tombstone younger than deletedCacheTime is kept until it is that old', async () => {
+    const { monitor } = await clientAndMonitor(await startTestServer({ deletedCacheTime: 600, cacheCleanInterval: 20 }));
+    monitor.write('REMOVE old\r\nFLUSH f\r\n');
     await monitor.waitFor('FLUSHED f\r\n');
-    await sleep(200);
-    expect(monitor.received).not.toContain('SERVERCACHE');
+    await sleep(300);
+    monitor.write('REMOVE young\r\n');
+    await monitor.waitFor('DEBUG SERVERCACHE=CLEANDELETED=old\r\n');
+    // "young" is about 300 ms old now, half its time.
+    expect(monitor.received).not.toContain('CLEANDELETED=young');
+    await monitor.waitFor('DEBUG SERVERCACHE=CLEANDELETED=young\r\n');
   });
 
   it('entries not read or written for staleCacheTime are dropped (CLEANSTALE); reading one keeps it', async () => {
@@ -58,9 +62,10 @@ describe('cache expiry', () => {
 
   it('CLEARCACHE empties the cache and leaves no tombstones', async () => {
     const { monitor } = await clientAndMonitor(await startTestServer({ deletedCacheTime: 100, cacheCleanInterval: 20 }));
-    monitor.write('STORE a=1\r\nREMOVE b\r\nCLEARCACHE\r\nKEYLIST\r\n');
+    monitor.write('STORE a=1\r\nREMOVE cleared\r\nCLEARCACHE\r\nKEYLIST\r\nREMOVE after\r\n');
     await monitor.waitFor('KEYLISTSTART\r\nKEYLISTEND\r\n');
-    await sleep(300);
-    expect(monitor.received).not.toContain('SERVERCACHE');
+    // The tombstone left after CLEARCACHE expires; the one before it was gone with everything else.
+    await monitor.waitFor('DEBUG SERVERCACHE=CLEANDELETED=after\r\n');
+    expect(monitor.received).not.toContain('CLEANDELETED=cleared');
   });
 });
