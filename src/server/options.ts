@@ -117,6 +117,18 @@ export interface ResolvedOptions {
   logger: ServerLogger;
 }
 
+/** Default durations in milliseconds: the reference server's (PROTOCOL.md). */
+export const DEFAULT_DURATIONS = {
+  authTimeout: 15_000,
+  pingTimeout: 180_000,
+  nopInterval: 60_000,
+  stalledWriteTimeout: 60_000,
+  persistInterval: 10_000,
+  deletedCacheTime: 3_600_000,
+  staleCacheTime: 86_400_000,
+  cacheCleanInterval: 60_000,
+} as const;
+
 export function resolveOptions(options: ServerOptions): ResolvedOptions {
   const listeners: ListenerOptions[] = [];
   if (options.socketPath !== undefined) listeners.push({ socketPath: options.socketPath });
@@ -143,18 +155,18 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   return {
     listeners,
     users,
-    authTimeout: duration(options.authTimeout, 15_000, 'authTimeout'),
-    pingTimeout: duration(options.pingTimeout, 180_000, 'pingTimeout'),
-    nopInterval: duration(options.nopInterval, 60_000, 'nopInterval'),
-    stalledWriteTimeout: duration(options.stalledWriteTimeout, 60_000, 'stalledWriteTimeout'),
+    authTimeout: duration(options.authTimeout, DEFAULT_DURATIONS.authTimeout, 'authTimeout'),
+    pingTimeout: duration(options.pingTimeout, DEFAULT_DURATIONS.pingTimeout, 'pingTimeout'),
+    nopInterval: duration(options.nopInterval, DEFAULT_DURATIONS.nopInterval, 'nopInterval'),
+    stalledWriteTimeout: duration(options.stalledWriteTimeout, DEFAULT_DURATIONS.stalledWriteTimeout, 'stalledWriteTimeout'),
     tlsHandshakeTimeout: duration(options.tlsHandshakeTimeout, 10_000, 'tlsHandshakeTimeout'),
     maxLineLength: duration(options.maxLineLength, DEFAULT_MAX_LINE_LENGTH, 'maxLineLength'),
     maxOutputBuffer: duration(options.maxOutputBuffer, 64 * 1024 * 1024, 'maxOutputBuffer'),
     persistFile: options.persistFile,
-    persistInterval: duration(options.persistInterval, 10_000, 'persistInterval'),
-    deletedCacheTime: duration(options.deletedCacheTime, 3_600_000, 'deletedCacheTime'),
-    staleCacheTime: duration(options.staleCacheTime, 86_400_000, 'staleCacheTime'),
-    cacheCleanInterval: duration(options.cacheCleanInterval, 60_000, 'cacheCleanInterval'),
+    persistInterval: duration(options.persistInterval, DEFAULT_DURATIONS.persistInterval, 'persistInterval'),
+    deletedCacheTime: duration(options.deletedCacheTime, DEFAULT_DURATIONS.deletedCacheTime, 'deletedCacheTime'),
+    staleCacheTime: duration(options.staleCacheTime, DEFAULT_DURATIONS.staleCacheTime, 'staleCacheTime'),
+    cacheCleanInterval: duration(options.cacheCleanInterval, DEFAULT_DURATIONS.cacheCleanInterval, 'cacheCleanInterval'),
     serverInfo: options.serverInfo ?? SERVER_INFO,
     logger: options.logger ?? (() => {}),
   };

@@ -8,7 +8,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import type { ListenerOptions, ServerOptions, UserOptions } from '../options.js';
+import { DEFAULT_DURATIONS, type ListenerOptions, type ServerOptions, type UserOptions } from '../options.js';
 import type { Permission } from '../permissions.js';
 import type { ConfigValues } from './schema.js';
 import { checkSocketMode } from './socket-mode.js';
@@ -202,6 +202,7 @@ function readPem(file: { path: string; label: string }, readFile: (path: string)
 
 /** The settings as `--print-config` shows them: JSON-ready, passwords redacted, times in seconds. */
 export function describeSettings(settings: ServeSettings): Record<string, unknown> {
+  const seconds = Object.fromEntries(Object.entries(DEFAULT_DURATIONS).map(([name, ms]) => [name, ms / 1000])) as Record<keyof typeof DEFAULT_DURATIONS, number>;
   return {
     config: settings.source ?? null,
     appname: settings.appname ?? null,
@@ -214,16 +215,16 @@ export function describeSettings(settings: ServeSettings): Record<string, unknow
       password: '(redacted)',
       permissions: index === 0 ? ['read', 'write', 'manage', 'interclacks'] : (user.permissions ?? []),
     })),
-    persistence: settings.persistFile === undefined ? null : { file: settings.persistFile, interval: settings.persistInterval ?? 10 },
+    persistence: settings.persistFile === undefined ? null : { file: settings.persistFile, interval: settings.persistInterval ?? seconds.persistInterval },
     timeouts: {
-      auth: settings.authTimeout ?? 15,
-      ping: settings.pingTimeout ?? 180,
-      stalledWrite: settings.stalledWriteTimeout ?? 60,
+      auth: settings.authTimeout ?? seconds.authTimeout,
+      ping: settings.pingTimeout ?? seconds.pingTimeout,
+      stalledWrite: settings.stalledWriteTimeout ?? seconds.stalledWriteTimeout,
     },
     cache: {
-      deletedCacheTime: settings.deletedCacheTime ?? 3600,
-      staleCacheTime: settings.staleCacheTime ?? 86400,
-      cacheCleanInterval: settings.cacheCleanInterval ?? 60,
+      deletedCacheTime: settings.deletedCacheTime ?? seconds.deletedCacheTime,
+      staleCacheTime: settings.staleCacheTime ?? seconds.staleCacheTime,
+      cacheCleanInterval: settings.cacheCleanInterval ?? seconds.cacheCleanInterval,
     },
     interclacks: { master: settings.master ?? null, ...settings.interclacks },
     notes: settings.notes,
