@@ -23,7 +23,10 @@ async function killWhileSaving(file: string, ms: number): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 90_000;
   while (!output.includes('saving\n')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the saving server did not start: ${output}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the saving server did not start: ${output}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await new Promise((resolve) => setTimeout(resolve, ms));
