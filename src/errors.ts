@@ -154,3 +154,23 @@ export class CodecError extends ClacksError {
     super('CODEC_ERROR', message, options);
   }
 }
+
+/**
+ * A WebSocket gateway closed the connection with a reason (its close code
+ * and text): an Origin it does not allow, a line over its limit, no room
+ * for another connection, the Clacks server behind it unreachable. Still a
+ * {@link ConnectionError} (code `CONNECTION_ERROR`); `permanent` refusals
+ * (the page's Origin) are not retried.
+ */
+export class GatewayError extends ConnectionError {
+  /** The WebSocket close code (see the README's gateway section). */
+  readonly closeCode: number;
+  /** Whether retrying cannot help (the gateway refuses this page's Origin). */
+  readonly permanent: boolean;
+
+  constructor(message: string, closeCode: number, permanent = false) {
+    super(message);
+    this.closeCode = closeCode;
+    this.permanent = permanent;
+  }
+}

@@ -4,8 +4,8 @@
  * incoming lines turned into events; keepalive and liveness.
  * @module
  */
-import { EventEmitter } from 'node:events';
 import pTimeout from 'p-timeout';
+import { platform, PlatformEmitter } from '#platform';
 import {
   AbortError,
   AuthenticationError,
@@ -13,6 +13,7 @@ import {
   ClosedError,
   ConnectionError,
   ConnectionLostError,
+  GatewayError,
   PermissionDeniedError,
   QueueFullError,
   ServerError,
@@ -20,7 +21,6 @@ import {
 } from '../errors.js';
 import { Connection, type OutboundEntry } from '../connection/connection.js';
 import { StateMachine, type ConnectionState } from '../connection/state.js';
-import { openTransport } from '../connection/transport.js';
 import { LivenessMonitor } from '../connection/liveness.js';
 import { EventHub } from '../events/event-hub.js';
 import type { EventQueue } from '../events/event-queue.js';
@@ -60,7 +60,7 @@ export interface ClacksClientEvents {
  * connecting and reconnecting, keepalive and liveness, and shutting down.
  * The public commands live in client.ts.
  */
-export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
+export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
   private readonly servers: ResolvedTarget[];
   protected readonly settings: Settings;
   private readonly tls: ClientOptions['tls'];
@@ -85,8 +85,8 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
   protected monitoring = false;
   protected pingDisabled = false;
   private reconnectAttempt = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private timers: NodeJS.Timeout[] = [];
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private timers: Array<ReturnType<typeof setInterval>> = [];
   protected closePromise: Promise<void> | undefined;
   private closeWaiter: (() => void) | undefined;
   protected info: string | undefined;
@@ -315,11 +315,11 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
       } catch (error) {
         const cause = asError(error);
         if (this.isFinished) throw new ClosedError('the client was closed while connecting', { cause });
-        const delay = cause instanceof AuthenticationError ? false : this.settings.policy(attempt, cause);
+        const delay = isFatal(cause) ? false : this.settings.policy(attempt, cause);
         if (delay === false || Date.now() - started + delay > this.settings.waitForServer) {
           this.finish(cause, true);
           this.closePromise = Promise.resolve();
-          if (attempt === 1 || cause instanceof AuthenticationError) throw cause;
+          if (attempt === 1 || isFatal(cause)) throw cause;
           throw new ConnectionError(`could not connect within ${this.settings.waitForServer} ms (${attempt} attempts): ${cause.message}`, { cause });
         }
         await sleep(delay);
@@ -342,9 +342,10 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
   private async open(server: ResolvedTarget): Promise<Connection> {
     const abort = new AbortController();
     this.transportAbort = abort;
-    let socket: Awaited<ReturnType<typeof openTransport>>;
+    let socket: Awaited<ReturnType<typeof platform.openTransport>>;
     try {
-      socket = await openTransport(server, {
+      socket = await platform.openTransport(server, {
+        where: describeTarget(server),
         ...(this.tls ? { tls: this.tls } : {}),
         connectTimeout: this.settings.connectTimeout,
         tlsHandshakeTimeout: this.settings.tlsHandshakeTimeout,
@@ -484,7 +485,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     } catch (error) {
       if (this.state !== 'reconnecting') return;
       const cause = asError(error);
-      if (cause instanceof AuthenticationError) this.terminate(cause);
+      if (isFatal(cause)) this.terminate(cause);
       else this.scheduleReconnect(cause);
     }
   }
@@ -506,7 +507,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
       });
       this.timers.push(setInterval(() => monitor.check(), monitor.tick));
     }
-    for (const timer of this.timers) timer.unref();
+    for (const timer of this.timers) platform.unref(timer);
   }
 
   private stopTimers(): void {
@@ -607,6 +608,11 @@ export function handled<T>(promise: Promise<T>): Promise<T> {
 function describeLine(line: string): string {
   const text = line.trimEnd();
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Errors no retry can mend: bad credentials, a gateway that refuses this page's origin. */
+function isFatal(error: Error): boolean {
+  return error instanceof AuthenticationError || (error instanceof GatewayError && error.permanent);
 }
 
 function asError(error: unknown): Error {

@@ -4,7 +4,7 @@
  * is in client-core.ts.
  * @module
  */
-import { randomBytes } from 'node:crypto';
+import { platform } from '#platform';
 import { ClosedError, ValidationError } from '../errors.js';
 import type { EventOptions, ValueDecoder } from '../events/event-hub.js';
 import { EventQueue, type OverflowPolicy } from '../events/event-queue.js';
@@ -230,7 +230,7 @@ export class ClacksClient extends ClientCore {
    */
   flush(options?: RequestOptions): Promise<void> {
     return this.guard(() => {
-      const id = `${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+      const id = `${Date.now().toString(36)}${platform.randomHex(6)}`;
       return this.request<void>('flush', id, options);
     });
   }

@@ -1,11 +1,12 @@
 /**
  * Client options, connection targets and the URL forms:
- * `clacks://user:password@host:49888` (TCP, always TLS) and
+ * `clacks://user:password@host:49888` (TCP, always TLS),
  * `clacks+unix://user:password@localhost/abs/path.sock` (also
- * `clacks+unix:///abs/path.sock?user=U&password=P`).
+ * `clacks+unix:///abs/path.sock?user=U&password=P`), and
+ * `ws://` / `wss://user:password@host/path` through a gateway.
  * @module
  */
-import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { platform, type PlatformTlsOptions } from '#platform';
 import { ValidationError } from '../errors.js';
 import type { ReconnectPolicy } from '../connection/reconnect-policy.js';
 import type { OverflowPolicy } from '../events/event-queue.js';
@@ -27,10 +28,14 @@ export interface ServerTarget {
   password?: string;
 }
 
-/** A resolved target: either a Unix socket path or a TLS host and port. */
+/**
+ * A resolved target: a Unix socket path, a TLS host and port, or a gateway's
+ * WebSocket URL (`url` holds no credentials: they go in `OVERHEAD A`).
+ */
 export type ResolvedTarget =
   | { kind: 'unix'; path: string; username: string; password: string }
-  | { kind: 'tls'; host: string; port: number; username: string; password: string };
+  | { kind: 'tls'; host: string; port: number; username: string; password: string }
+  | { kind: 'ws'; url: string; username: string; password: string };
 
 /** Timeouts, in milliseconds. */
 export interface ClientTimeouts {
@@ -77,7 +82,7 @@ export interface ClientOptions extends ServerTarget {
    * default; pass `{ rejectUnauthorized: false }` for the self-signed
    * certificates Perl deployments commonly use, or `{ ca }` to trust yours.
    */
-  tls?: TlsConnectionOptions;
+  tls?: PlatformTlsOptions;
   /** Timeouts, in milliseconds. */
   timeouts?: ClientTimeouts;
   /**
@@ -112,7 +117,7 @@ export interface ClientOptions extends ServerTarget {
   eventOverflow?: OverflowPolicy;
 }
 
-/** Parses a `clacks://` or `clacks+unix://` URL. */
+/** Parses a `clacks://`, `clacks+unix://`, `ws://` or `wss://` URL. */
 export function parseClacksUrl(url: string): ResolvedTarget {
   let parsed: URL;
   try {
@@ -133,7 +138,14 @@ export function parseClacksUrl(url: string): ResolvedTarget {
     const port = parsed.port === '' ? DEFAULT_PORT : Number(parsed.port);
     return { kind: 'tls', host, port, username, password };
   }
-  throw new ValidationError('url', `unsupported scheme ${JSON.stringify(parsed.protocol)} (use clacks:// or clacks+unix://)`);
+  if (parsed.protocol === 'ws:' || parsed.protocol === 'wss:') {
+    // The credentials travel in OVERHEAD A, never in the WebSocket URL.
+    parsed.username = '';
+    parsed.password = '';
+    for (const name of ['user', 'username', 'password']) query.delete(name);
+    return { kind: 'ws', url: parsed.toString(), username, password };
+  }
+  throw new ValidationError('url', `unsupported scheme ${JSON.stringify(parsed.protocol)} (use clacks://, clacks+unix://, ws:// or wss://)`);
 }
 
 /** Resolves one target given as a URL or an options object, filling in shared credentials. */
@@ -170,18 +182,26 @@ export function resolveServers(target: string | ClientOptions | undefined, optio
     servers = [resolveTarget(target, credentials)];
   } else if (merged.path !== undefined || merged.host !== undefined || merged.port !== undefined) {
     servers = [resolveTarget(merged, credentials)];
-  } else if (process.env.CLACKS_URL) {
-    servers = [resolveTarget(process.env.CLACKS_URL, credentials)];
+  } else if (platform.environment('CLACKS_URL')) {
+    servers = [resolveTarget(platform.environment('CLACKS_URL') as string, credentials)];
   } else {
     throw new ValidationError('target', 'no server given: pass a URL or { host, port } / { path }, or set CLACKS_URL');
   }
   for (const server of servers) {
     if (server.username === '') throw new ValidationError('username', `no user name for ${describeTarget(server)}`);
+    platform.checkTarget(server);
   }
   return { servers, options: merged };
 }
 
 /** A short human description of a target, without credentials. */
 export function describeTarget(target: ResolvedTarget): string {
-  return target.kind === 'unix' ? `unix:${target.path}` : `${target.host}:${target.port} (TLS)`;
+  switch (target.kind) {
+    case 'unix':
+      return `unix:${target.path}`;
+    case 'tls':
+      return `${target.host}:${target.port} (TLS)`;
+    case 'ws':
+      return target.url;
+  }
 }
