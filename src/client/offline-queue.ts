@@ -49,7 +49,7 @@ export class OfflineQueue {
    * @throws {QueueFullError} when a bound would be exceeded; nothing is queued then.
    */
   add(command: QueueableCommand): void {
-    const bytes = Buffer.byteLength(command.line);
+    const bytes = platform.byteLength(command.line);
     if (this.waiting.length >= this.limits.maxCommands) {
       throw new QueueFullError(`offline queue full: ${this.limits.maxCommands} commands are waiting for the connection to return`);
     }
@@ -65,7 +65,7 @@ export class OfflineQueue {
    * nothing accepted is dropped silently.
    */
   readmit(commands: QueueableCommand[]): void {
-    for (const command of commands) this.push(command, Buffer.byteLength(command.line));
+    for (const command of commands) this.push(command, platform.byteLength(command.line));
   }
 
   /** Removes a command that no longer needs sending (its caller gave up). */

@@ -18,6 +18,21 @@ export type { PlatformLineReader } from './platform.js';
 export type PlatformTlsOptions = never;
 
 const encoder = new TextEncoder();
+
+/** UTF-8 bytes of a string, counted without encoding it (a lone surrogate counts as U+FFFD, 3 bytes). */
+function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) length += 1;
+    else if (code >= 0xd800 && code < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      length += 2; // a surrogate pair: 2 chars, 4 bytes
+      i++;
+    } else length += 2;
+  }
+  return length;
+}
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export const platform: Platform = {
@@ -32,6 +47,7 @@ export const platform: Platform = {
   createLineReader: (onLine, options) => new ByteLineReader(onLine, options),
   environment: () => undefined,
   unref: () => {},
+  byteLength: utf8Length,
   randomHex: (bytes) => {
     let hex = '';
     for (const byte of crypto.getRandomValues(new Uint8Array(bytes))) hex += byte.toString(16).padStart(2, '0');

@@ -24,6 +24,7 @@ export const platform: Platform = {
   createLineReader: (onLine, options) => new LineReader(onLine, options),
   environment: (name) => process.env[name],
   unref: (timer) => void timer.unref(),
+  byteLength: (text) => Buffer.byteLength(text, 'utf8'),
   randomHex: (bytes) => randomBytes(bytes).toString('hex'),
   encodeBase64: (text) => Buffer.from(text, 'utf8').toString('base64'),
   decodeBase64: (data) => Buffer.from(data, 'base64').toString('utf8'),

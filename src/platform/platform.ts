@@ -43,6 +43,8 @@ export interface Platform {
   environment(name: string): string | undefined;
   /** Lets the process exit while this timer is pending (Node); nothing in a browser. */
   unref(timer: ReturnType<typeof setTimeout>): void;
+  /** The length of `text` in UTF-8 bytes. */
+  byteLength(text: string): number;
   /** `bytes` random bytes as hex. */
   randomHex(bytes: number): string;
   /** Base64 of the UTF-8 bytes of `text`. */

@@ -8,7 +8,7 @@
  * @module
  */
 import { LineTooLongError } from '../errors.js';
-import { DEFAULT_MAX_LINE_LENGTH, type LineReaderOptions } from './line-reader.js';
+import { DEFAULT_MAX_LINE_LENGTH, type LineReaderOptions } from './framing.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
