@@ -21,3 +21,4 @@ export { createCache, ClacksCache, sanitizeKey } from './cache/clacks-cache.js';
 export type { CacheOptions } from './cache/clacks-cache.js';
 export * from './codec/index.js';
 export * from './server/index.js';
+export * from './gateway/index.js';
