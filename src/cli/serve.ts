@@ -3,13 +3,23 @@
  * it down cleanly (every client gets QUIT, the cache is saved) and exits 0.
  * Durations on the command line are in seconds, like the reference server's
  * configuration.
+ *
+ * `--ws HOST:PORT` adds a WebSocket listener for web pages. It is the
+ * gateway (src/gateway/) run in this process with the server's own Unix
+ * socket as its upstream: the first `--socket`, or a private one in a
+ * temporary directory when none is given. Pages log in as Clacks users, as
+ * through `clacks gateway`; the server's internals know nothing of it.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { startGateway, type ClacksGateway } from '../gateway/index.js';
 import { startServer, type ClacksServer, type ListenerOptions, type Permission, type ServerOptions, type UserOptions } from '../server/index.js';
+import { addWebSocketOptions, gatewayOptionsFrom, parseListen, type WebSocketFlags } from './gateway.js';
 
-interface ServeFlags {
+interface ServeFlags extends WebSocketFlags {
   socket?: string[];
   host: string;
   port?: number;
@@ -21,16 +31,18 @@ interface ServeFlags {
   persist?: string;
   persistInterval?: number;
   quiet?: boolean;
+  ws?: { host: string; port: number };
 }
 
 export function serveCommand(): Command {
-  return new Command('serve')
+  const command = new Command('serve')
     .description('run a CLACKS server on a Unix socket and/or a TLS TCP port')
     .option('--socket <path>', 'listen on this Unix domain socket (repeatable)', collect<string>((path) => path))
     .option('--host <host>', 'address of the TLS listener', '127.0.0.1')
     .option('--port <port>', 'TLS TCP port (0 picks a free one); needs --cert and --key', parseNumber('port'))
-    .option('--cert <file>', 'PEM certificate for the TLS listener')
-    .option('--key <file>', 'PEM private key for the TLS listener')
+    .option('--cert <file>', 'PEM certificate for the TLS listener (and for wss:// with --ws)')
+    .option('--key <file>', 'PEM private key for the TLS listener (and for wss:// with --ws)')
+    .option('--ws <host:port>', 'also accept WebSocket connections from web pages here (wss:// with --cert/--key)', parseListen)
     .option(
       '--user <name:password[:perms]>',
       'a user (repeatable, at least one); perms is a combination of r, w, m; the first user is the main user with every permission',
@@ -40,31 +52,56 @@ export function serveCommand(): Command {
     .option('--auth-timeout <seconds>', 'drop clients that have not logged in after this long (default 15)', parseNumber('seconds'))
     .option('--persist <file>', 'save the cache to this file and load it on start')
     .addOption(new Option('--persist-interval <seconds>', 'how often to save the cache (default 10)').argParser(parseNumber('seconds')))
-    .option('-q, --quiet', 'print only errors')
-    .action((flags: ServeFlags) => serve(flags));
+    .option('-q, --quiet', 'print only errors');
+  // The gateway's flags (--allow-origin, …); --cert/--key are the ones above.
+  return addWebSocketOptions(command, false).action((flags: ServeFlags) => serve(flags));
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
   const options = toServerOptions(flags);
+  // The gateway's upstream: the first --socket, else a private socket of its own.
+  let privateDir: string | undefined;
+  let upstreamPath = flags.socket?.[0];
+  if (flags.ws && upstreamPath === undefined) {
+    privateDir = mkdtempSync(join(tmpdir(), 'clacks-serve-ws-'));
+    upstreamPath = join(privateDir, 'gateway.sock');
+    options.listeners = [...(options.listeners ?? []), { socketPath: upstreamPath }];
+  }
+  const gatewayOptions = flags.ws ? gatewayOptionsFrom(flags, flags.ws) : undefined;
   let server: ClacksServer;
+  let gateway: ClacksGateway | undefined;
   try {
     server = await startServer(options);
+    if (gatewayOptions && upstreamPath !== undefined) {
+      gateway = await startGateway({ ...gatewayOptions, upstream: { path: upstreamPath } }).catch(async (error: unknown) => {
+        await server.close();
+        throw error;
+      });
+    }
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error), 2);
+    if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+    return fail(error instanceof Error ? error.message.replace(/^startGateway: /, '') : String(error), error instanceof TypeError ? 1 : 2);
   }
   for (const address of server.addresses) {
+    if (address.kind === 'unix' && address.path === upstreamPath && privateDir) continue;
     const where = address.kind === 'unix' ? `unix:${address.path}` : `tls://${address.host}:${address.port}`;
     if (!flags.quiet) console.log(`clacks: listening on ${where}`);
   }
+  if (gateway && !flags.quiet) console.log(`clacks: listening on ${gateway.address?.url ?? '?'} (WebSocket, for web pages)`);
   const stop = (signal: string) => {
     if (!flags.quiet) console.log(`clacks: ${signal}, shutting down`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`clacks: shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
+    Promise.resolve(gateway?.close())
+      .then(() => server.close())
+      .finally(() => {
+        if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+      })
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(`clacks: shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
@@ -72,13 +109,14 @@ async function serve(flags: ServeFlags): Promise<void> {
 
 function toServerOptions(flags: ServeFlags): ServerOptions {
   const listeners: ListenerOptions[] = (flags.socket ?? []).map((socketPath) => ({ socketPath }));
-  if (flags.port !== undefined || flags.cert !== undefined || flags.key !== undefined) {
+  // --cert/--key alone serve wss:// for --ws; with --port they also make the TLS listener.
+  if (flags.port !== undefined || ((flags.cert !== undefined || flags.key !== undefined) && flags.ws === undefined)) {
     if (flags.port === undefined || flags.cert === undefined || flags.key === undefined) {
       fail('a TLS listener needs --port, --cert and --key together');
     }
     listeners.push({ host: flags.host, port: flags.port, tls: { cert: readPem(flags.cert, '--cert'), key: readPem(flags.key, '--key') } });
   }
-  if (listeners.length === 0) fail('give --socket PATH and/or --port P --cert FILE --key FILE');
+  if (listeners.length === 0 && flags.ws === undefined) fail('give --socket PATH and/or --port P --cert FILE --key FILE (and/or --ws HOST:PORT)');
   if (flags.user === undefined || flags.user.length === 0) fail('give at least one --user NAME:PASSWORD[:PERMS]');
   const seconds = (value: number | undefined) => (value === undefined ? undefined : value * 1000);
   return {

@@ -30,6 +30,8 @@ export interface GatewayStats {
   authenticated: number;
   /** Connections refused since start: Origin, caps, or the gateway closing. */
   refused: number;
+  /** Connections held back since start because their address failed to log in repeatedly. */
+  throttled: number;
   /** Bytes held by all bridges (toward pages, toward the server, unfinished lines). */
   bufferedBytes: number;
   /** Bytes waiting for pages. */
@@ -96,6 +98,7 @@ class Gateway implements ClacksGateway {
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private closing: Promise<void> | undefined;
   private refusedCount = 0;
+  private throttledCount = 0;
   address: GatewayAddress | undefined;
 
   constructor(options: ResolvedGatewayOptions) {
@@ -105,8 +108,8 @@ class Gateway implements ClacksGateway {
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = this.options.path;
     if (path !== undefined && new URL(request.url ?? '/', 'http://gateway').pathname !== path) {
-      // Another handler of a shared server may want it; on our own server nobody does.
-      if (this.ownServer) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      // Another upgrade handler of a shared server may want it; when there is none, nobody does.
+      if (this.ownServer || (this.server?.listenerCount('upgrade') ?? 0) <= 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
     socket.on('error', () => {});
@@ -159,6 +162,7 @@ class Gateway implements ClacksGateway {
       connections: this.bridges.size,
       authenticated: 0,
       refused: this.refusedCount,
+      throttled: this.throttledCount,
       bufferedBytes: 0,
       bufferedToPages: 0,
       bufferedToServer: 0,
@@ -201,6 +205,8 @@ class Gateway implements ClacksGateway {
     }
     counts.open++;
     counts.unauthenticated++;
+    const delay = this.loginDelay(address);
+    if (delay > 0) this.throttledCount++;
     this.perAddress.set(address, counts);
     const bridge = new Bridge(ws, address, options, {
       onLogin: (logged) => {
@@ -214,7 +220,7 @@ class Gateway implements ClacksGateway {
         if (!gone.authenticated) counts.unauthenticated--;
         if (counts.open === 0) this.perAddress.delete(gone.address);
       },
-    }, this.loginDelay(address));
+    }, delay);
     this.bridges.add(bridge);
     options.logger('debug', `connection from ${address}${origin ? ` (origin ${origin})` : ''}`);
   }
