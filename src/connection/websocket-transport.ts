@@ -85,7 +85,8 @@ export function openWebSocketTransport(target: ResolvedTarget, options: Transpor
     socket.onopen = () => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      socket.onopen = socket.onerror = socket.onclose = null;
+      socket.onopen = null;
+      // Made right here, in the open event, so that it catches a message in the same tick.
       resolve(new WebSocketTransport(socket, setup.toChunk ?? ((data) => new Uint8Array(data)), where));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -99,6 +100,14 @@ class WebSocketTransport implements Transport {
   private closed = false;
   /** Closed by us: the close event then reports nothing but the close, as a destroyed socket does. */
   private destroyed = false;
+  private handlers: TransportHandlers | undefined;
+  /**
+   * What arrived before `start()`: a message can come in the same tick as
+   * `open` (the greeting right behind the handshake response), before the
+   * owner's code runs.
+   */
+  private early: Array<Uint8Array | { code: number; reason: string }> = [];
+  private errorDetail = '';
 
   constructor(
     private readonly socket: WebSocketLike,
@@ -107,34 +116,55 @@ class WebSocketTransport implements Transport {
   ) {
     // The `ws` package hands out Node Buffers as they are ('nodebuffer'); everyone else, ArrayBuffers.
     if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
-  }
-
-  start(handlers: TransportHandlers): void {
-    const socket = this.socket;
     socket.onmessage = (event) => {
-      const data = event.data;
-      if (data instanceof Uint8Array) handlers.onData(data);
-      else if (data instanceof ArrayBuffer) handlers.onData(this.toChunk(data));
-      else if (typeof data === 'string') handlers.onData(this.toChunk(encoder.encode(data).buffer as ArrayBuffer));
+      const chunk = this.chunkOf(event.data);
+      if (!chunk) return;
+      if (this.handlers) this.handlers.onData(chunk);
+      else this.early.push(chunk);
     };
-    let detail = '';
     socket.onerror = (event) => {
-      detail = errorDetail(event);
+      this.errorDetail = errorDetail(event);
     };
     socket.onclose = (event) => {
       this.closed = true;
       clearTimeout(this.drainTimer);
       socket.onmessage = socket.onerror = socket.onclose = null;
-      if (this.destroyed) {
-        // Nothing: the owner asked for this close.
-      } else if (event.code === CloseCode.normal) handlers.onEnd();
-      else handlers.onError(gatewayError(event, this.where) ?? new ConnectionError(`the WebSocket to ${this.where} was lost${detail ? ` (${detail})` : ''} (code ${event.code})`));
-      handlers.onClose();
+      if (this.handlers) this.reportClose(this.handlers, event);
+      else this.early.push({ code: event.code, reason: event.reason });
     };
-    this.onDrain = handlers.onDrain;
   }
 
-  private onDrain: () => void = () => {};
+  start(handlers: TransportHandlers): void {
+    this.handlers = handlers;
+    const early = this.early;
+    this.early = [];
+    for (const item of early) {
+      if (item instanceof Uint8Array) handlers.onData(item);
+      else this.reportClose(handlers, item);
+    }
+  }
+
+  private chunkOf(data: unknown): Uint8Array | undefined {
+    if (data instanceof Uint8Array) return data;
+    if (data instanceof ArrayBuffer) return this.toChunk(data);
+    if (typeof data === 'string') return this.toChunk(encoder.encode(data).buffer as ArrayBuffer);
+    return undefined;
+  }
+
+  private reportClose(handlers: TransportHandlers, event: { code: number; reason: string }): void {
+    if (this.destroyed) {
+      // Nothing: the owner asked for this close.
+    } else if (event.code === CloseCode.normal) handlers.onEnd();
+    else {
+      const detail = this.errorDetail ? ` (${this.errorDetail})` : '';
+      handlers.onError(gatewayError(event, this.where) ?? new ConnectionError(`the WebSocket to ${this.where} was lost${detail} (code ${event.code})`));
+    }
+    handlers.onClose();
+  }
+
+  private onDrain(): void {
+    this.handlers?.onDrain();
+  }
 
   write(text: string): boolean {
     if (this.closed) return false;

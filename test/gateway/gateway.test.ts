@@ -5,6 +5,7 @@
  * long lines, too many connections, a page that stops reading.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { createHash } from 'node:crypto';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -182,7 +183,7 @@ describe('what the gateway lets through', () => {
     const gw = await gateway();
     const foreign = rawPage(gw, { origin: 'https://evil.example' });
     expect(await foreign.closed).toEqual({ code: GatewayCloseCode.originRefused, reason: 'origin https://evil.example is not allowed' });
-    for (const headers of [{ origin: 'http://localhost:5173' }, { origin: 'http://127.0.0.1:8080' }, {}]) {
+    for (const headers of [{ origin: 'http://localhost:5173' }, { origin: 'http://127.0.0.1:8080' }, {}] as Array<Record<string, string>>) {
       const page = rawPage(gw, headers);
       await waitFor(() => page.text().startsWith('CLACKS '), 5000, `greeting with ${JSON.stringify(headers)}`);
     }
@@ -369,5 +370,45 @@ describe('backpressure', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(peak).toBeLessThan(highWaterMark + 512 * 1024);
+  });
+});
+
+describe('the WebSocket transport', () => {
+  it('reads a greeting that arrives in the same packet as the handshake response', async () => {
+    // A scripted gateway: the 101 response and the first frame in one write, so the
+    // WebSocket emits `open` and `message` in one tick, before the client's code runs.
+    const frame = (text: string): Buffer => Buffer.concat([Buffer.from([0x82, Buffer.byteLength(text)]), Buffer.from(text)]);
+    const sockets = new Set<Socket>();
+    const fake = createNetServer((socket) => {
+      sockets.add(socket);
+      let request = '';
+      socket.on('data', (chunk: Buffer) => {
+        if (request.includes('\r\n\r\n')) {
+          socket.write(frame('OVERHEAD O Welcome!\r\n'));
+          return;
+        }
+        request += chunk.toString('latin1');
+        const key = /sec-websocket-key: *(\S+)/i.exec(request)?.[1] ?? '';
+        const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+        socket.write(
+          Buffer.concat([
+            Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`),
+            frame('CLACKS scripted\r\nOVERHEAD M Authentication required\r\n'),
+          ]),
+        );
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => fake.close(() => resolve()));
+    });
+    const port = (fake.address() as { port: number }).port;
+    for (let i = 0; i < 5; i++) {
+      const client = await createClient(`ws://user:pw@127.0.0.1:${port}/`, { reconnect: false });
+      expect(client.serverInfo).toBe('scripted');
+      client.destroy();
+    }
   });
 });
