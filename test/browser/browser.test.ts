@@ -49,7 +49,7 @@ describe.skipIf(!executable)('net-clacks/browser in headless Chromium', () => {
     page = await browser.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(site.url);
-    await page.waitForFunction(() => document.title === 'ready');
+    await page.waitForFunction(() => (globalThis as unknown as { document: { title: string } }).document.title === 'ready');
   }, 120_000);
 
   afterAll(async () => {
