@@ -19,7 +19,6 @@ interface PageGlobals {
   client: import('../../src/index.js').ClacksClient;
   fanout: { count: number; done: Promise<number> | undefined };
 }
-const page$ = (): PageGlobals => globalThis as unknown as PageGlobals;
 
 export async function browserScenario(ctx: Context, executable: string): Promise<Row[]> {
   const { pipelinedTotal: total, pipelinedWindow: window, fanoutEvents: count, fanoutBatch, fanoutCredit } = ctx.sizes;
@@ -40,7 +39,7 @@ export async function browserScenario(ctx: Context, executable: string): Promise
     const pagePipelined = (): Promise<number> =>
       page.evaluate(
         async ({ keys: names, total: reads }) => {
-          const client = page$().client;
+          const client = (globalThis as unknown as PageGlobals).client;
           const start = performance.now();
           for (let done = 0; done < reads; done += names.length) await Promise.all(names.map((key) => client.retrieve(key)));
           return reads / ((performance.now() - start) / 1000);
@@ -72,13 +71,13 @@ export async function browserScenario(ctx: Context, executable: string): Promise
       );
       const result = await publisher.run(count, {
         reached: async (n) => {
-          await page.waitForFunction((target) => page$().fanout.count >= target, n, { polling: 5, timeout: 60_000 });
+          await page.waitForFunction((target) => (globalThis as unknown as PageGlobals).fanout.count >= target, n, { polling: 5, timeout: 60_000 });
         },
-        finished: async () => ({ received: await page.evaluate(() => page$().fanout.done as Promise<number>), dropped: 0 }),
+        finished: async () => ({ received: await page.evaluate(() => (globalThis as unknown as PageGlobals).fanout.done as Promise<number>), dropped: 0 }),
       });
       await page.evaluate(
         async ({ fan, end }) => {
-          const client = page$().client;
+          const client = (globalThis as unknown as PageGlobals).client;
           await client.unlisten(fan);
           await client.unlisten(end);
           await client.flush();
@@ -126,7 +125,7 @@ export async function browserScenario(ctx: Context, executable: string): Promise
       ),
     ];
   } finally {
-    await page.evaluate(() => page$().client?.close()).catch(() => {});
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).client?.close()).catch(() => {});
     await direct.close();
     await raw.close();
     await publisherSocket.close();

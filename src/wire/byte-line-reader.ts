@@ -59,14 +59,18 @@ export class ByteLineReader {
       this.keep(chunk.subarray(0, lf), 0);
       const line = this.partial.subarray(0, this.partialLength);
       this.partialLength = 0;
-      this.emit(line);
+      this.emit(line, 0, line.length, line.indexOf(CR));
       if (this.partial.length > KEEP_CAPACITY) this.partial = new Uint8Array(0);
       start = lf + 1;
       lf = chunk.indexOf(LF, start);
     }
+    // The next CR at or after `start`, searched in the whole chunk once per CR:
+    // a view (subarray) per search would cost more than the decoding.
+    let nextCr = lf === -1 ? -1 : chunk.indexOf(CR, start);
     while (lf !== -1) {
       if (lf - start > this.maxLineLength) this.fail();
-      this.emit(chunk.subarray(start, lf));
+      if (nextCr !== -1 && nextCr < start) nextCr = chunk.indexOf(CR, start);
+      this.emit(chunk, start, lf, nextCr);
       start = lf + 1;
       lf = chunk.indexOf(LF, start);
     }
@@ -92,25 +96,29 @@ export class ByteLineReader {
     throw new LineTooLongError(this.maxLineLength);
   }
 
-  /** Emits a line's bytes minus every CR; nothing for an empty line. */
-  private emit(bytes: Uint8Array): void {
-    let cr = bytes.indexOf(CR);
-    if (cr === -1) {
-      if (bytes.length > 0) this.onLine(this.decode(bytes));
+  /**
+   * Emits bytes [start, end) minus every CR; nothing for an empty line.
+   * `cr` is the first CR at or after `start` in `bytes`, or -1.
+   */
+  private emit(bytes: Uint8Array, start: number, end: number, cr: number): void {
+    // Common case: no CR, or just the one before the LF.
+    if (end > start && bytes[end - 1] === CR) end--;
+    if (cr === -1 || cr >= end) {
+      if (end > start) this.onLine(this.decode(bytes.subarray(start, end)));
       return;
     }
-    // The reference server drops every CR, wherever it stands.
-    const kept = new Uint8Array(bytes.length);
+    // Stray CRs inside the line: the reference server drops them all.
+    const kept = new Uint8Array(end - start);
     let length = 0;
-    let from = 0;
-    while (cr !== -1) {
+    let from = start;
+    while (cr !== -1 && cr < end) {
       kept.set(bytes.subarray(from, cr), length);
       length += cr - from;
       from = cr + 1;
       cr = bytes.indexOf(CR, from);
     }
-    kept.set(bytes.subarray(from), length);
-    length += bytes.length - from;
+    kept.set(bytes.subarray(from, end), length);
+    length += end - from;
     if (length > 0) this.onLine(this.decode(kept.subarray(0, length)));
   }
 

@@ -47,6 +47,13 @@ describe('clacks gateway', () => {
     const direct = await env.connect('unix');
     expect(await direct.retrieve('cli::gateway')).toBe('through the CLI');
     await client.close();
+    // The client subcommands take ws:// URLs too; the password is not printed.
+    const get = await runCli(['get', 'cli::gateway', '--url', withCredentials(printedUrl(gateway), 'exampleuser', 'unsafepassword')]);
+    expect(get.code, get.stderr).toBe(0);
+    expect(get.stdout.trim()).toBe('through the CLI');
+    const refused = await runCli(['get', 'cli::gateway', '--url', withCredentials(printedUrl(gateway), 'exampleuser', 'wrong-secret')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout + refused.stderr).not.toContain('wrong-secret');
     gateway.kill('SIGTERM');
     const result = await gateway.exited;
     expect(result.code, result.stderr).toBe(0);
