@@ -126,33 +126,34 @@ describe.skipIf(!executable)('net-clacks/browser in headless Chromium', () => {
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).client.retrieve('browser::greeting'))).toBe('hello from the page: ünïcödé €');
   });
 
-  it('is refused with a clear error for a wrong password', async () => {
-    const error = await page.evaluate(async (url) => {
+  /** What `createClient(url)` in the page rejects with, as plain data (or undefined when it connects). */
+  const refusal = (url: string): Promise<Record<string, unknown> | undefined> =>
+    page.evaluate(async (target) => {
       const globals = globalThis as unknown as PageGlobals;
       try {
-        await globals.clacks.createClient(url);
+        (await globals.clacks.createClient(target)).destroy();
         return undefined;
       } catch (caught) {
-        const e = caught as InstanceType<typeof globals.clacks.ClacksError>;
-        return { name: e.name, code: e.code, message: e.message, isAuth: e instanceof globals.clacks.AuthenticationError };
+        const e = caught as InstanceType<typeof globals.clacks.GatewayError>;
+        return { name: e.name, code: e.code, message: e.message, closeCode: e.closeCode, permanent: e.permanent, isAuth: e instanceof globals.clacks.AuthenticationError };
       }
-    }, wsUrl('exampleuser', 'not the password'));
-    expect(error).toEqual({ name: 'AuthenticationError', code: 'AUTH_FAILED', message: 'authentication failed: the server answered "Login failed!"', isAuth: true });
+    }, url);
+
+  it('is refused with a clear error for a wrong password', async () => {
+    expect(await refusal(wsUrl('exampleuser', 'not the password'))).toEqual({
+      name: 'AuthenticationError',
+      code: 'AUTH_FAILED',
+      message: 'authentication failed: the server answered "Login failed!"',
+      closeCode: undefined,
+      permanent: undefined,
+      isAuth: true,
+    });
   });
 
   it('is refused with a clear error for an Origin the gateway does not allow', async () => {
     const strict = await startGateway({ upstream: `clacks+unix://${env.socketPath}`, allowOrigins: ['https://app.example.org'] });
     try {
-      const error = await page.evaluate(async (url) => {
-        const globals = globalThis as unknown as PageGlobals;
-        try {
-          await globals.clacks.createClient(url);
-          return undefined;
-        } catch (caught) {
-          const e = caught as InstanceType<typeof globals.clacks.GatewayError>;
-          return { name: e.name, code: e.code, closeCode: e.closeCode, permanent: e.permanent, message: e.message };
-        }
-      }, wsUrl('exampleuser', 'unsafepassword', strict.address?.port));
+      const error = await refusal(wsUrl('exampleuser', 'unsafepassword', strict.address?.port));
       expect(error).toMatchObject({ name: 'GatewayError', code: 'CONNECTION_ERROR', closeCode: 4003, permanent: true });
       expect(error?.message).toBe(
         `the gateway at ws://127.0.0.1:${strict.address?.port}/ refused this page's origin: origin ${site.url.replace(/\/$/, '')} is not allowed. Add the origin with --allow-origin`,
