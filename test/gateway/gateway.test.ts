@@ -23,6 +23,7 @@ import {
   type GatewayOptions,
   type StatusEvent,
 } from '../../src/index.js';
+import { runNode } from '../cli/cli-process.js';
 import { TLS_CERT, TLS_KEY, useTestEnv } from '../helpers/client-env.js';
 import { nextMatching, waitFor } from '../helpers/wait.js';
 
@@ -112,6 +113,14 @@ describe('the client through the gateway', () => {
     const client = await connect(urlOf(gw), { tls: { ca: TLS_CERT } });
     await client.store('gateway::tls', 'secure');
     expect(await client.retrieve('gateway::tls')).toBe('secure');
+  });
+
+  it("uses Node's global WebSocket where there is one (node --experimental-websocket)", async () => {
+    const gw = await gateway();
+    const script = path.join(import.meta.dirname, 'fixtures/global-websocket-client.ts');
+    const result = await runNode(['--experimental-websocket', '--no-warnings', '--import', 'tsx', script, urlOf(gw)]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ made: 1, value: 'stored through the global WebSocket: €' });
   });
 
   it('a wrong password is an AuthenticationError, as over a socket', async () => {
