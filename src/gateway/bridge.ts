@@ -55,6 +55,7 @@ export class Bridge {
     delay: number,
   ) {
     this.cutter = new LineCutter(options.maxLineLength);
+    setMessageLimit(ws, options.maxPreAuthBytes);
     ws.on('message', (data: Buffer) => this.fromPage(data));
     ws.on('close', () => this.pageClosed());
     ws.on('error', (error) => this.log('debug', `WebSocket error: ${error.message}`));
@@ -166,6 +167,7 @@ export class Bridge {
       if (outcome === 'welcome') {
         this.authenticated = true;
         clearTimeout(this.authTimer);
+        setMessageLimit(this.ws, messageLimit(this.options.maxLineLength));
         this.events.onLogin(this);
       } else if (outcome === 'failed') this.events.onLoginFailed(this);
     }
@@ -258,4 +260,23 @@ export class Bridge {
   private log(level: 'debug' | 'warn', message: string): void {
     this.options.logger(level, message);
   }
+}
+
+/** The largest message from a logged-in page: a line at the limit, with room for more lines. */
+export function messageLimit(maxLineLength: number): number {
+  return maxLineLength + 1024 * 1024;
+}
+
+/**
+ * Gives one connection its own message limit. `ws` has one per server and
+ * buffers a whole message before handing it over, so without this a page
+ * not logged in could make the gateway hold a 17 MiB message; with it, a
+ * frame over the limit is refused (1009) from its header, before its
+ * payload is read. The receiver's field is internal to `ws` 8: without it
+ * (another version), the server-wide limit and the pre-login budget
+ * checked on each message still hold.
+ */
+function setMessageLimit(ws: WebSocket, bytes: number): void {
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: unknown } })._receiver;
+  if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes;
 }

@@ -11,7 +11,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../connection/close-codes.js';
-import { Bridge } from './bridge.js';
+import { Bridge, messageLimit } from './bridge.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 
 /** Where a gateway listens. */
@@ -124,7 +124,8 @@ class Gateway implements ClacksGateway {
       clientTracking: false,
       perMessageDeflate: false,
       // A message holds whole lines; the longest allowed line fits with room for more lines.
-      maxPayload: options.maxLineLength + 1024 * 1024,
+      // Each connection starts lower, at the pre-login budget (bridge.ts).
+      maxPayload: messageLimit(options.maxLineLength),
     });
     if (options.server) {
       this.server = options.server;

@@ -237,6 +237,25 @@ describe('what the gateway lets through', () => {
     expect(await page.closed).toEqual({ code: 1009, reason: 'a line over 4096 bytes' });
   });
 
+  it('never buffers a big message from a page that has not logged in; takes one once it has', async () => {
+    const gw = await gateway({ maxPreAuthBytes: 64 * 1024 });
+    const early = rawPage(gw);
+    await early.opened;
+    early.ws.send(`NOTIFY ${'x'.repeat(100_000)}`); // refused from the frame header by the WebSocket layer
+    expect((await early.closed).code).toBe(1009); // not 1008 from the pre-login budget: the message was never read
+
+    const page = rawPage(gw);
+    page.login();
+    await waitFor(() => page.text().includes('Welcome!'));
+    const listener = await env.connect('unix');
+    const big = listener.subscribe('gateway::big');
+    await big.ready;
+    page.ws.send(`SET gateway::big=${'b'.repeat(2 * 1024 * 1024)}`);
+    const event = await nextMatching(big, (e) => e.type === 'set');
+    expect(event.type === 'set' && event.value.length).toBe(2 * 1024 * 1024);
+    big.unsubscribe();
+  });
+
   it('holds the line limit from the server (1009); the client takes it as a loss', async () => {
     const gw = await gateway({ maxLineLength: 4096 });
     const writer = await env.connect('unix');
