@@ -7,6 +7,7 @@
  */
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ValidationError } from '../errors.js';
+import { redactUrl } from '../util/redact.js';
 import type { ReconnectPolicy } from '../connection/reconnect-policy.js';
 import type { OverflowPolicy } from '../events/event-queue.js';
 
@@ -117,15 +118,16 @@ export function parseClacksUrl(url: string): ResolvedTarget {
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (error) {
-    throw new ValidationError('url', `${JSON.stringify(url)} is not a URL`);
+  } catch {
+    // Not the parser's error as cause: it quotes the input, password and all.
+    throw new ValidationError('url', `${JSON.stringify(redactUrl(url))} is not a valid URL (is the port 1-65535? are special characters in the user or password percent-encoded?)`);
   }
   const query = parsed.searchParams;
   const username = parsed.username !== '' ? decodeURIComponent(parsed.username) : (query.get('user') ?? query.get('username') ?? '');
   const password = parsed.password !== '' ? decodeURIComponent(parsed.password) : (query.get('password') ?? '');
   if (parsed.protocol === 'clacks+unix:') {
     const path = decodeURIComponent(parsed.pathname);
-    if (path === '' || path === '/') throw new ValidationError('url', `${JSON.stringify(url)} names no socket path`);
+    if (path === '' || path === '/') throw new ValidationError('url', `${JSON.stringify(redactUrl(url))} names no socket path`);
     return { kind: 'unix', path, username, password };
   }
   if (parsed.protocol === 'clacks:' || parsed.protocol === 'clackss:') {
@@ -181,7 +183,13 @@ export function resolveServers(target: string | ClientOptions | undefined, optio
   return { servers, options: merged };
 }
 
-/** A short human description of a target, without credentials. */
+/**
+ * A target as a URL with the password redacted, for messages, status events
+ * and logs: `clacks://admin:***@host:49888`, `clacks+unix://admin:***@localhost/run/clacks.sock`.
+ */
 export function describeTarget(target: ResolvedTarget): string {
-  return target.kind === 'unix' ? `unix:${target.path}` : `${target.host}:${target.port} (TLS)`;
+  const user = target.username === '' ? '' : `${encodeURIComponent(target.username)}${target.password === '' ? '' : ':***'}@`;
+  if (target.kind === 'unix') return `clacks+unix://${user}localhost${target.path}`;
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  return `clacks://${user}${host}:${target.port}`;
 }
