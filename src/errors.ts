@@ -32,9 +32,6 @@ export type ClacksErrorCode =
 /** Where an error keeps the names of its classes; one key for every copy of this module. */
 const KINDS = Symbol.for('net-clacks.error-kinds');
 
-/** A class of ours: it names itself in `kind`. */
-type BrandedClass = abstract new (...args: never[]) => unknown;
-
 /** The `kind` of a class and of each of our classes above it: `['ConnectionError', 'ClacksError']`. */
 function kindsOf(target: object): string[] {
   const kinds: string[] = [];
@@ -65,7 +62,7 @@ export class ClacksError extends Error {
    * build of net-clacks (CommonJS or ESM), not only by this copy of the
    * class. Subclasses an application defines itself keep the ordinary check.
    */
-  static override [Symbol.hasInstance]<C extends BrandedClass>(this: C, value: unknown): value is InstanceType<C> {
+  static override [Symbol.hasInstance]<C extends abstract new (...args: never[]) => unknown>(this: C, value: unknown): value is InstanceType<C> {
     if (!Object.hasOwn(this, 'kind')) return Function.prototype[Symbol.hasInstance].call(this, value);
     if (typeof value !== 'object' || value === null) return false;
     const kinds = (value as { [KINDS]?: unknown })[KINDS];

@@ -89,8 +89,18 @@ export interface ClientOptions extends ServerTarget {
   waitForServer?: number;
   /** Reconnect automatically after a connection loss. Default `true`. */
   reconnect?: boolean;
-  /** Delay before reconnect attempt `attempt` (1-based), or `false` to give up. Default: exponential backoff with jitter, 50 ms to 3 s. */
+  /**
+   * Delay before reconnect attempt `attempt` (1-based, counted since the
+   * last connection that stayed up `reconnectResetAfter` ms), or `false` to
+   * give up. Default: exponential backoff with jitter, 50 ms to 3 s.
+   */
   reconnectPolicy?: ReconnectPolicy;
+  /**
+   * The backoff starts again from its first delay only after a connection has
+   * stayed up this long, in ms. A server that logs the client in and drops it
+   * at once therefore sees the backoff grow, not a reconnect storm. Default 5,000.
+   */
+  reconnectResetAfter?: number;
   /** Queue commands while disconnected (default bounds), with given bounds, or `false` to reject them at once. */
   offlineQueue?: boolean | OfflineQueueOptions;
   /** Send `PING` every this many ms (the server drops clients that do not ping). Default 30,000; `false` disables. */
@@ -107,8 +117,22 @@ export interface ClientOptions extends ServerTarget {
   maxLineLength?: number;
   /** Most bytes waiting to be written before new commands are refused with `QueueFullError`. Default 64 MiB. */
   maxWriteBuffer?: number;
-  /** Default buffer size of event iterators. Default 10,000 events. */
+  /**
+   * Most entries of a KEYLIST or CLIENTLIST reply. Past it the request
+   * rejects with `ReplyTooLargeError`; the rest of the reply is read and
+   * discarded. Default 1,000,000.
+   */
+  maxListEntries?: number;
+  /** Most bytes of a KEYLIST or CLIENTLIST reply (its lines' length). Past it, as `maxListEntries`. Default 64 MiB. */
+  maxListBytes?: number;
+  /** Default buffer size of event iterators, in events. Default 10,000. */
   eventBufferSize?: number;
+  /**
+   * Default byte bound of each event iterator's buffer: the length of the
+   * buffered events' lines on the wire. Default 16 MiB. Whichever bound is
+   * reached first applies `eventOverflow`.
+   */
+  eventBufferBytes?: number;
   /** Default overflow policy of event iterators. Default `'drop-oldest'`. */
   eventOverflow?: OverflowPolicy;
 }

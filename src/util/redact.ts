@@ -16,8 +16,12 @@ export function redactUrl(text: string): string {
   return text.replace(USERINFO_PASSWORD, '$1***@').replace(QUERY_PASSWORD, '$1***');
 }
 
-/** `OVERHEAD A <token>` (and any other OVERHEAD line with the A flag): the token is the password, merely base64-encoded. */
-const AUTH_LINE = /^(OVERHEAD\s+\S*A\S*)\s.*$/i;
+/**
+ * `OVERHEAD A <token>` (any OVERHEAD line with the A flag), also as a
+ * monitor sees it from the reference server (`DEBUG <cid>=OVERHEAD A …`):
+ * the token is the password, merely base64-encoded.
+ */
+const AUTH_LINE = /^((?:DEBUG [^=]*=)?OVERHEAD\s+\S*A\S*)\s.*$/i;
 
 /** A protocol line safe to show: a login line loses its token. */
 export function redactLine(line: string): string {

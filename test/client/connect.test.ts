@@ -45,6 +45,6 @@ describe('connecting', () => {
   });
 
   it('rejects a refused connection with a clear ConnectionError', async () => {
-    await expect(createClient({ path: `${env.socketPath}.missing`, username: 'u', password: 'p' })).rejects.toThrow(/cannot connect to clacks+unix:\/\/u:\*\*\*@localhost\//);
+    await expect(createClient({ path: `${env.socketPath}.missing`, username: 'u', password: 'p' })).rejects.toThrow(/cannot connect to clacks\+unix:\/\/u:\*\*\*@localhost\//);
   });
 });

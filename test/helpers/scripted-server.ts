@@ -26,6 +26,8 @@ export interface Script {
   auth?: string | null;
   /** Called for each line after authentication. */
   onLine?: (line: string, socket: net.Socket) => void;
+  /** Called once the authentication answer has been written (a server that drops clients right after the login). */
+  afterAuth?: (socket: net.Socket) => void;
 }
 
 export async function startScriptedServer(script: Script = {}): Promise<ScriptedServer> {
@@ -62,6 +64,7 @@ export async function startScriptedServer(script: Script = {}): Promise<Scripted
         if (line.startsWith('OVERHEAD A ')) {
           const auth = script.auth === undefined ? 'OVERHEAD O Welcome!\r\n' : script.auth;
           if (auth !== null) socket.write(auth);
+          script.afterAuth?.(socket);
           continue;
         }
         state.received.push(line);
