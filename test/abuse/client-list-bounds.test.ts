@@ -7,20 +7,13 @@
  * through the client's accounting (`stats().listReplyBytes`).
  */
 import type net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, ReplyTooLargeError, TimeoutError, type ClacksClient, type ClientOptions } from '../../src/index.js';
-import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import { describe, expect, it } from 'vitest';
+import { createClient, ReplyTooLargeError, TimeoutError, type ClientOptions } from '../../src/index.js';
+import { startScriptedServer, useScriptedScene, type ScriptedServer } from '../helpers/scripted-server.js';
 import { FAST } from '../helpers/faults.js';
 import { waitFor } from '../helpers/wait.js';
 
-let scripted: ScriptedServer | undefined;
-let client: ClacksClient | undefined;
-afterEach(async () => {
-  client?.destroy();
-  client = undefined;
-  await scripted?.close();
-  scripted = undefined;
-});
+const scene = useScriptedScene();
 
 /** A list block that goes on until `end()`: entries written in chunks, with backpressure. */
 class EndlessBlock {
@@ -61,7 +54,7 @@ class EndlessBlock {
 async function hostileServer(options: { pauseAfter?: number } = {}): Promise<{ block: () => EndlessBlock | undefined }> {
   let block: EndlessBlock | undefined;
   const after = (socket: net.Socket, line: string) => void (block?.done ?? Promise.resolve()).then(() => socket.write(line));
-  scripted = await startScriptedServer({
+  scene.scripted = await startScriptedServer({
     onLine: (line, socket) => {
       if (line === 'KEYLIST') block = new EndlessBlock(socket, 'KEYLISTSTART\r\n', (i) => `KEY key::${i}::${'k'.repeat(40)}\r\n`, 'KEYLISTEND\r\n', options.pauseAfter);
       else if (line === 'CLIENTLIST') block = new EndlessBlock(socket, 'CLIENTLISTSTART\r\n', (i) => `CLIENT CID=10.0.0.1:${i}:1;HOST=10.0.0.1;CLIENTINFO=flood;\r\n`, 'CLIENTLISTEND\r\n');
@@ -72,12 +65,12 @@ async function hostileServer(options: { pauseAfter?: number } = {}): Promise<{ b
   return { block: () => block };
 }
 
-const connect = (options: ClientOptions = {}) => createClient({ path: (scripted as ScriptedServer).path, username: 'u', password: 'p', ...FAST, liveness: false, ...options });
+const connect = (options: ClientOptions = {}) => createClient({ path: (scene.scripted as ScriptedServer).path, username: 'u', password: 'p', ...FAST, liveness: false, ...options });
 
 describe('a list reply that never ends', () => {
   it('KEYLIST: rejects with ReplyTooLargeError at maxListEntries; the rest is discarded and the connection stays in step', { timeout: 20_000 }, async () => {
     const server = await hostileServer();
-    client = await connect({ maxListEntries: 10_000 });
+    const client = (scene.client = await connect({ maxListEntries: 10_000 }));
     const unsolicited = client.events({ types: ['unsolicited'] });
     const error = await client.keylist().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ReplyTooLargeError);
@@ -96,7 +89,7 @@ describe('a list reply that never ends', () => {
 
   it('KEYLIST: maxListBytes bounds the bytes too', { timeout: 20_000 }, async () => {
     const server = await hostileServer();
-    client = await connect({ maxListBytes: 64 * 1024 });
+    const client = (scene.client = await connect({ maxListBytes: 64 * 1024 }));
     const error = await client.keylist().catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'REPLY_TOO_LARGE', limit: 'bytes', bound: 64 * 1024 });
     await server.block()?.end();
@@ -105,7 +98,7 @@ describe('a list reply that never ends', () => {
 
   it('CLIENTLIST: bounded the same way', { timeout: 20_000 }, async () => {
     const server = await hostileServer();
-    client = await connect({ maxListEntries: 2_000 });
+    const client = (scene.client = await connect({ maxListEntries: 2_000 }));
     const error = await client.clientlist().catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'REPLY_TOO_LARGE', limit: 'entries', bound: 2_000 });
     expect(client.stats().listReplyBytes).toBe(0);
@@ -115,7 +108,7 @@ describe('a list reply that never ends', () => {
 
   it('the default bound (1,000,000 entries) holds against a list that never ends', { timeout: 60_000 }, async () => {
     const server = await hostileServer();
-    client = await connect({ timeouts: { request: 55_000 } });
+    const client = (scene.client = await connect({ timeouts: { request: 55_000 } }));
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, client?.stats().listReplyBytes ?? 0)), 20);
     const error = await client.keylist().catch((caught: unknown) => caught);
@@ -130,7 +123,7 @@ describe('a list reply that never ends', () => {
 describe('a list request that timed out', () => {
   it('stops collecting, still consumes its block, and the replies after it match', { timeout: 20_000 }, async () => {
     const server = await hostileServer({ pauseAfter: 1000 });
-    client = await connect();
+    const client = (scene.client = await connect());
     const unsolicited = client.events({ types: ['unsolicited'] });
     const pending = client.keylist({ timeout: 300 });
     await waitFor(() => (client?.stats().listReplyBytes ?? 0) > 0, 10_000, 'the first keys to be collected');

@@ -4,19 +4,12 @@
  * a connection has stayed up `reconnectResetAfter` ms. Asserted through the
  * client's own status events (attempt numbers and delays), not timing.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClient, type ClacksClient, type StatusEvent } from '../../src/index.js';
-import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import { startScriptedServer, useScriptedScene } from '../helpers/scripted-server.js';
 import { sleep } from '../helpers/server.js';
 
-let scripted: ScriptedServer | undefined;
-let client: ClacksClient | undefined;
-afterEach(async () => {
-  client?.destroy();
-  client = undefined;
-  await scripted?.close();
-  scripted = undefined;
-});
+const scene = useScriptedScene();
 
 type Reconnecting = Extract<StatusEvent, { type: 'reconnecting' }>;
 
@@ -35,8 +28,8 @@ const base = { username: 'u', password: 'p', remembrance: false, liveness: false
 describe('a server that logs clients in and drops them at once', () => {
   it('the default backoff keeps growing (50 ms doubling to 3 s) instead of restarting at every login', { timeout: 20_000 }, async () => {
     let dropping = false;
-    scripted = await startScriptedServer({ afterAuth: (socket) => dropping && socket.destroy() });
-    client = await createClient({ path: scripted.path, ...base });
+    const scripted = (scene.scripted = await startScriptedServer({ afterAuth: (socket) => dropping && socket.destroy() }));
+    const client = (scene.client = await createClient({ path: scripted.path, ...base }));
     dropping = true;
     const watching = reconnects(client, 6);
     scripted.sockets[0]?.destroy();
@@ -50,8 +43,8 @@ describe('a server that logs clients in and drops them at once', () => {
 
   it('a custom policy sees the attempt number grow across logins that do not last', { timeout: 20_000 }, async () => {
     let dropping = false;
-    scripted = await startScriptedServer({ afterAuth: (socket) => dropping && socket.destroy() });
-    client = await createClient({ path: scripted.path, ...base, reconnectPolicy: (attempt) => attempt * 5 });
+    const scripted = (scene.scripted = await startScriptedServer({ afterAuth: (socket) => dropping && socket.destroy() }));
+    const client = (scene.client = await createClient({ path: scripted.path, ...base, reconnectPolicy: (attempt) => attempt * 5 }));
     dropping = true;
     const watching = reconnects(client, 10);
     scripted.sockets[0]?.destroy();
@@ -62,8 +55,8 @@ describe('a server that logs clients in and drops them at once', () => {
 
   it('a connection that stayed up reconnectResetAfter ms restarts the backoff', { timeout: 20_000 }, async () => {
     let dropping = false;
-    scripted = await startScriptedServer({ afterAuth: (socket) => dropping && socket.destroy() });
-    client = await createClient({ path: scripted.path, ...base, reconnectPolicy: (attempt) => attempt * 5, reconnectResetAfter: 200 });
+    const scripted = (scene.scripted = await startScriptedServer({ afterAuth: (socket) => dropping && socket.destroy() }));
+    const client = (scene.client = await createClient({ path: scripted.path, ...base, reconnectPolicy: (attempt) => attempt * 5, reconnectResetAfter: 200 }));
     dropping = true;
     let watching = reconnects(client, 3);
     scripted.sockets.at(-1)?.destroy();

@@ -4,21 +4,13 @@
  * show targets as `clacks://user:***@host:port`.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClient, type StatusEvent } from '../../src/index.js';
-import { startEnv, type TestEnv } from '../helpers/client-env.js';
-import { CHILD_TIMEOUT, ensureBuilt, runCli } from '../cli/cli-process.js';
+import { useTestEnv } from '../helpers/client-env.js';
+import { CHILD_TIMEOUT, runCli } from '../cli/cli-process.js';
 
 const SECRET = 's3cretPW';
-let env: TestEnv;
-
-beforeAll(async () => {
-  await ensureBuilt();
-  env = await startEnv();
-}, 300_000);
-afterAll(async () => {
-  await env?.dispose();
-});
+const env = useTestEnv({}, { build: true });
 
 /** The message of an error and of every cause under it. */
 function messages(error: unknown): string {

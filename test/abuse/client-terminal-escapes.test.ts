@@ -10,9 +10,9 @@
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEnv, type TestEnv } from '../helpers/client-env.js';
+import { useTestEnv } from '../helpers/client-env.js';
 import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
-import { CHILD_TIMEOUT, CLI, childEnv, ensureBuilt, jsonLines, runCli, startCli } from '../cli/cli-process.js';
+import { CHILD_TIMEOUT, CLI, childEnv, jsonLines, runCli, startCli } from '../cli/cli-process.js';
 
 const ESC = '\u001b';
 const BEL = '\u0007';
@@ -21,7 +21,7 @@ const HOSTILE = `red${ESC}[31m title${ESC}]0;pwned${BEL} csi${CSI}2J`;
 const ESCAPED = 'red\\x1b[31m title\\x1b]0;pwned\\x07 csi\\x9b2J';
 const raw = (text: string) => /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(text.replace(/\r\n/g, '\n'));
 
-let env: TestEnv;
+const env = useTestEnv({}, { build: true });
 let url: string;
 const keep: net.Socket[] = [];
 
@@ -54,14 +54,11 @@ function onTerminal(args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  await ensureBuilt();
-  env = await startEnv();
   url = `clacks+unix://exampleuser:unsafepassword@localhost${env.socketPath}`;
   await plant(`STORE hostile=${HOSTILE}\r\nSTORE key${ESC}[2J=x\r\n`);
 }, 300_000);
-afterAll(async () => {
+afterAll(() => {
   for (const socket of keep) socket.destroy();
-  await env?.dispose();
 });
 
 describe('results', () => {

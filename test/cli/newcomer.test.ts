@@ -3,21 +3,13 @@
  * write sends one FLUSH, not two (4), and `clacks shell` fed from a pipe
  * exits non-zero after a server error (5).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DebugEvent } from '../../src/index.js';
-import { startEnv, type TestEnv } from '../helpers/client-env.js';
-import { CHILD_TIMEOUT, ensureBuilt, runCli } from './cli-process.js';
+import { useTestEnv } from '../helpers/client-env.js';
+import { CHILD_TIMEOUT, runCli } from './cli-process.js';
 
-let env: TestEnv;
-let url: string;
-beforeAll(async () => {
-  await ensureBuilt();
-  env = await startEnv();
-  url = `clacks+unix://exampleuser:unsafepassword@localhost${env.socketPath}`;
-}, 300_000);
-afterAll(async () => {
-  await env?.dispose();
-});
+const env = useTestEnv({}, { build: true });
+const url = () => `clacks+unix://exampleuser:unsafepassword@localhost${env.socketPath}`;
 
 describe('a TLS certificate the CLI does not trust', () => {
   it('is explained with --ca FILE and --insecure, not library options', { timeout: CHILD_TIMEOUT }, async () => {
@@ -44,7 +36,7 @@ describe('one-shot writes', () => {
       [['incr', 'once::c', '2'], 'INCREMENT once::c=2'],
       [['rm', 'once::k'], 'REMOVE once::k'],
     ];
-    for (const [args] of commands) expect((await runCli([...args, '--url', url])).code).toBe(0);
+    for (const [args] of commands) expect((await runCli([...args, '--url', url()])).code).toBe(0);
     await monitor.flush();
     const lines: DebugEvent[] = [];
     while (debug.buffered > 0) lines.push((await debug.next()).value as DebugEvent);
@@ -59,11 +51,11 @@ describe('one-shot writes', () => {
 
 describe('clacks shell from a pipe', () => {
   it('exits 3 after a server error, 0 without one', { timeout: CHILD_TIMEOUT * 2 }, async () => {
-    const failed = await runCli(['shell', '--url', url], { input: 'STORE shell::ok=1\nBOGUS\nRETRIEVE shell::ok\n' });
+    const failed = await runCli(['shell', '--url', url()], { input: 'STORE shell::ok=1\nBOGUS\nRETRIEVE shell::ok\n' });
     expect(failed.code).toBe(3);
     expect(failed.stdout).toContain('RETRIEVED shell::ok=1'); // it went on after the error
     expect(failed.stderr).toContain('unknown_command BOGUS');
-    const clean = await runCli(['shell', '--url', url], { input: 'STORE shell::ok=2\nRETRIEVE shell::ok\n' });
+    const clean = await runCli(['shell', '--url', url()], { input: 'STORE shell::ok=2\nRETRIEVE shell::ok\n' });
     expect(clean.code).toBe(0);
   });
 

@@ -6,19 +6,12 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics from 'node:diagnostics_channel';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHANNELS, PermissionDeniedError, type CommandTraceContext, type ConnectTraceContext, type DroppedEventMessage, type StatusMessage } from '../../src/index.js';
-import { startEnv, type TestEnv } from '../helpers/client-env.js';
-import { CHILD_TIMEOUT, ensureBuilt, runNode } from '../cli/cli-process.js';
+import { startEnv, useTestEnv } from '../helpers/client-env.js';
+import { CHILD_TIMEOUT, runNode } from '../cli/cli-process.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  await ensureBuilt();
-  env = await startEnv();
-}, 300_000);
-afterAll(async () => {
-  await env?.dispose();
-});
+const env = useTestEnv({}, { build: true });
 
 type Phase = 'start' | 'end' | 'asyncStart' | 'asyncEnd' | 'error';
 

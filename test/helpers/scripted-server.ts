@@ -7,6 +7,8 @@ import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'vitest';
+import type { ClacksClient } from '../../src/index.js';
 
 export interface ScriptedServer {
   path: string;
@@ -74,4 +76,22 @@ export async function startScriptedServer(script: Script = {}): Promise<Scripted
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   return state;
+}
+
+/** A test's scripted server and the client talking to it, both released after each test. */
+export interface ScriptedScene {
+  scripted: ScriptedServer | undefined;
+  client: ClacksClient | undefined;
+}
+
+/** A scene released after each test: the client destroyed, the scripted server closed. */
+export function useScriptedScene(): ScriptedScene {
+  const scene: ScriptedScene = { scripted: undefined, client: undefined };
+  afterEach(async () => {
+    scene.client?.destroy();
+    scene.client = undefined;
+    await scene.scripted?.close();
+    scene.scripted = undefined;
+  });
+  return scene;
 }
