@@ -62,6 +62,8 @@ export interface ConnectionOptions {
   headerTimeout: number;
   /** Deadline for `Welcome!` after the greeting, ms. */
   authTimeout: number;
+  /** Sees every line received and every text written (`NODE_DEBUG=net-clacks`). */
+  trace?: ((direction: 'in' | 'out', text: string) => void) | undefined;
 }
 
 /** Writes are flushed at once when this many characters are waiting. */
@@ -113,6 +115,11 @@ export class Connection {
   /** Characters written but not yet handed to the socket, plus the socket's own buffer. */
   get bufferedLength(): number {
     return this.pending.length + this.socket.bufferedAmount;
+  }
+
+  /** Bytes received so far. */
+  get bytesRead(): number {
+    return this.socket.bytesRead;
   }
 
   /** Bytes the socket has written so far (progress of a stalled write). */
@@ -214,6 +221,7 @@ export class Connection {
 
   private writeRaw(text: string): void {
     if (this.closed) return;
+    this.options.trace?.('out', text);
     if (!this.socket.write(text)) this.waitingForDrain = true;
   }
 
@@ -226,6 +234,7 @@ export class Connection {
     this.pending = '';
     this.pendingEntries = [];
     this.currentBatch = undefined;
+    this.options.trace?.('out', text);
     // Backpressure: when the socket's buffer is full, later writes wait for 'drain'.
     if (!this.socket.write(text)) this.waitingForDrain = true;
     batch?.resolve();
@@ -250,6 +259,7 @@ export class Connection {
 
   private receive(text: string): void {
     if (this.closed) return;
+    this.options.trace?.('in', text);
     const line = parseServerLine(text);
     if (!this.greeted) {
       // PROTOCOL.md "Session start": the first line must start with `CLACKS `.

@@ -67,6 +67,10 @@ class SocketTransport implements Transport {
   get bytesWritten(): number {
     return this.socket.bytesWritten;
   }
+
+  get bytesRead(): number {
+    return this.socket.bytesRead;
+  }
 }
 
 const VERIFY_ERRORS = new Set([

@@ -40,6 +40,8 @@ export interface Transport {
   readonly bufferedAmount: number;
   /** Bytes taken by the network so far (grows while the server reads). */
   readonly bytesWritten: number;
+  /** Bytes received so far (the payload of WebSocket messages). */
+  readonly bytesRead: number;
 }
 
 /** Options of {@link OpenTransport}. */

@@ -96,6 +96,7 @@ export function openWebSocketTransport(target: ResolvedTarget, options: Transpor
 /** An open WebSocket seen through the {@link Transport} interface. */
 class WebSocketTransport implements Transport {
   private sent = 0;
+  private received = 0;
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   /** Closed by us: the close event then reports nothing but the close, as a destroyed socket does. */
@@ -119,6 +120,7 @@ class WebSocketTransport implements Transport {
     socket.onmessage = (event) => {
       const chunk = this.chunkOf(event.data);
       if (!chunk) return;
+      this.received += chunk.length;
       if (this.handlers) this.handlers.onData(chunk);
       else this.early.push(chunk);
     };
@@ -210,6 +212,10 @@ class WebSocketTransport implements Transport {
 
   get bytesWritten(): number {
     return this.sent - this.socket.bufferedAmount;
+  }
+
+  get bytesRead(): number {
+    return this.received;
   }
 }
 

@@ -13,6 +13,7 @@ import type { Platform } from './platform.js';
 
 export { TypedEmitter as PlatformEmitter } from './emitter.js';
 export type { PlatformLineReader } from './platform.js';
+export { commandsObserved, traceCommand, connectsObserved, traceConnect, statusObserved, publishStatus, dropsObserved, publishDropped, debugEnabled, debugTraffic, debugNote } from './browser-instrumentation.js';
 
 /** No TLS options in a browser: the browser's own TLS settings apply to `wss://`. */
 export type PlatformTlsOptions = never;

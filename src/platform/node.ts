@@ -12,6 +12,7 @@ import type { Platform } from './platform.js';
 
 export { EventEmitter as PlatformEmitter } from 'node:events';
 export type { PlatformLineReader } from './platform.js';
+export { commandsObserved, traceCommand, connectsObserved, traceConnect, statusObserved, publishStatus, dropsObserved, publishDropped, debugEnabled, debugTraffic, debugNote } from './node-instrumentation.js';
 
 /** Node TLS options, for `clacks://` and `wss://` targets. */
 export type PlatformTlsOptions = ConnectionOptions;

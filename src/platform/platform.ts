@@ -5,14 +5,16 @@
  * under the `browser` condition: esbuild/tsup use that condition for the
  * browser bundle, and TypeScript with `customConditions: ["browser"]` for
  * its types (tsconfig.browser.json), so the browser build never sees a Node
- * built-in. Each platform module exports the same three things: `platform`
+ * built-in. Each platform module exports the same things: `platform`
  * (this interface), `PlatformEmitter` (the base class of the client: Node's
- * EventEmitter, or a small typed emitter) and `PlatformTlsOptions` (Node's
- * `tls.ConnectionOptions`, or `never`).
+ * EventEmitter, or a small typed emitter), `PlatformTlsOptions` (Node's
+ * `tls.ConnectionOptions`, or `never`), and the instrumentation functions
+ * (diagnostics_channel and util.debuglog in Node, no-ops in the browser;
+ * re-exported for the client by client/instrumentation.ts).
  *
- * Something new that only Node has (diagnostics_channel, util.debuglog…)
- * goes here as one more member, with a no-op or a web equivalent in
- * browser.ts; shared code never imports `node:*` itself.
+ * Something new that only Node has goes here as one more member, with a
+ * no-op or a web equivalent in browser.ts; shared code never imports
+ * `node:*` itself.
  * @module
  */
 import type { ResolvedTarget } from '../client/options.js';
