@@ -33,17 +33,19 @@ export class UsageError extends Error {
  * The settings to serve with. `given(option)` tells whether a flag was on
  * the command line (rather than a default), so that only those override the
  * config: a list flag (`--socket`, `--user`) replaces the config's list.
+ * With `webSocket` (`--ws`), `--cert`/`--key` without `--port` are for
+ * wss:// only, and no other listener is needed.
  * @throws {ConfigError} for a config file that cannot be used.
  * @throws {UsageError} for flags that do not add up.
  */
-export function serveSettings(flags: SettingsFlags, given: (option: string) => boolean): ServeSettings {
+export function serveSettings(flags: SettingsFlags, given: (option: string) => boolean, webSocket = false): ServeSettings {
   const settings = flags.config !== undefined ? readServerConfig(flags.config) : emptySettings();
   if (flags.socket !== undefined) settings.sockets = flags.socket;
-  const tcpFlags = flags.port !== undefined || flags.cert !== undefined || flags.key !== undefined;
+  const tcpFlags = flags.port !== undefined || (!webSocket && (flags.cert !== undefined || flags.key !== undefined));
   if (given('host') || (tcpFlags && settings.tlsHosts.length === 0)) settings.tlsHosts = [flags.host];
   if (flags.port !== undefined) settings.port = flags.port;
-  if (flags.cert !== undefined) settings.cert = { path: flags.cert, label: `--cert ${flags.cert}` };
-  if (flags.key !== undefined) settings.key = { path: flags.key, label: `--key ${flags.key}` };
+  if (flags.cert !== undefined && tcpFlags) settings.cert = { path: flags.cert, label: `--cert ${flags.cert}` };
+  if (flags.key !== undefined && tcpFlags) settings.key = { path: flags.key, label: `--key ${flags.key}` };
   if (settings.tlsHosts.length > 0 && (settings.port === undefined || settings.cert === undefined || settings.key === undefined)) {
     throw new UsageError('a TLS listener needs --port, --cert and --key together');
   }
@@ -55,7 +57,9 @@ export function serveSettings(flags: SettingsFlags, given: (option: string) => b
   settings.deletedCacheTime = flags.deletedCacheTime ?? settings.deletedCacheTime;
   settings.staleCacheTime = flags.staleCacheTime ?? settings.staleCacheTime;
   settings.cacheCleanInterval = flags.cacheCleanInterval ?? settings.cacheCleanInterval;
-  if (settings.sockets.length === 0 && settings.tlsHosts.length === 0) throw new UsageError('give --socket PATH and/or --port P --cert FILE --key FILE, or --config FILE');
+  if (settings.sockets.length === 0 && settings.tlsHosts.length === 0 && !webSocket) {
+    throw new UsageError('give --socket PATH and/or --port P --cert FILE --key FILE (and/or --ws HOST:PORT), or --config FILE');
+  }
   if (settings.users.length === 0) throw new UsageError('give at least one --user NAME:PASSWORD[:PERMS], or --config FILE');
   return settings;
 }

@@ -5,26 +5,41 @@
  * `--config` reads the reference server's XML config; flags override it.
  * Durations on the command line are in seconds, like the reference server's
  * configuration.
+ *
+ * `--ws HOST:PORT` adds a WebSocket listener for web pages. It is the
+ * gateway (src/gateway/) run in this process with the server's own Unix
+ * socket as its upstream: the first Unix listener, or a private one in a
+ * temporary directory when there is none. Pages log in as Clacks users, as
+ * through `clacks gateway`; the server's internals know nothing of it.
  * @module
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { startGateway, type ClacksGateway } from '../gateway/index.js';
 import { applySocketMode, ConfigError, describeSettings, toServerOptions, type ServeSettings } from '../server/config/index.js';
 import { startServer, type ClacksServer, type Permission, type ServerOptions, type UserOptions } from '../server/index.js';
+import { addWebSocketOptions, gatewayOptionsFrom, parseListen, type WebSocketFlags } from './gateway.js';
 import { serveSettings, UsageError, type SettingsFlags } from './serve-config.js';
 
-interface ServeFlags extends SettingsFlags {
+interface ServeFlags extends SettingsFlags, WebSocketFlags {
+  cert?: string;
+  key?: string;
   printConfig?: boolean;
+  ws?: { host: string; port: number };
   quiet?: boolean;
 }
 
 export function serveCommand(): Command {
-  return new Command('serve')
+  const command = new Command('serve')
     .description('run a CLACKS server on a Unix socket and/or a TLS TCP port')
     .option('--socket <path>', 'listen on this Unix domain socket (repeatable)', collect<string>((path) => path))
     .option('--host <host>', 'address of the TLS listener', '127.0.0.1')
     .option('--port <port>', 'TLS TCP port (0 picks a free one); needs --cert and --key', parseNumber('port'))
-    .option('--cert <file>', 'PEM certificate for the TLS listener')
-    .option('--key <file>', 'PEM private key for the TLS listener')
+    .option('--cert <file>', 'PEM certificate for the TLS listener (and for wss:// with --ws)')
+    .option('--key <file>', 'PEM private key for the TLS listener (and for wss:// with --ws)')
+    .option('--ws <host:port>', 'also accept WebSocket connections from web pages here (wss:// with --cert/--key)', parseListen)
     .option(
       '--user <name:password[:perms]>',
       'a user (repeatable, at least one); perms is a combination of r, w, m; the first user is the main user with every permission',
@@ -39,15 +54,16 @@ export function serveCommand(): Command {
     .option('--cache-clean-interval <seconds>', 'how often old tombstones and stale entries are dropped (default 60)', parseNumber('seconds'))
     .option('--config <file>', "read the reference server's XML config (a relative name is searched along PC_CONFIG_PATHS); flags override it")
     .option('--print-config', 'print the effective settings as JSON (passwords redacted) and exit')
-    .option('-q, --quiet', 'print only errors')
-    .action((flags: ServeFlags, command: Command) => serve(flags, command));
+    .option('-q, --quiet', 'print only errors');
+  // The gateway's flags (--allow-origin, …); --cert/--key are the ones above.
+  return addWebSocketOptions(command, false).action((flags: ServeFlags, self: Command) => serve(flags, self));
 }
 
 async function serve(flags: ServeFlags, command: Command): Promise<void> {
   let settings: ServeSettings;
   let options: ServerOptions;
   try {
-    settings = serveSettings(flags, (option) => command.getOptionValueSource(option) === 'cli');
+    settings = serveSettings(flags, (option) => command.getOptionValueSource(option) === 'cli', flags.ws !== undefined);
     for (const warning of settings.warnings) console.error(`clacks serve: warning: ${warning}`);
     if (flags.printConfig) return void console.log(JSON.stringify(describeSettings(settings), null, 2));
     if (settings.master !== undefined) {
@@ -60,34 +76,59 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     if (error instanceof ConfigError || error instanceof UsageError) fail(error.message);
     throw error;
   }
+  // The gateway's upstream: the server's first Unix socket, else a private one of its own.
+  let privateDir: string | undefined;
+  let upstreamPath = options.listeners?.find((listener) => 'socketPath' in listener)?.socketPath;
+  if (flags.ws && upstreamPath === undefined) {
+    privateDir = mkdtempSync(join(tmpdir(), 'clacks-serve-ws-'));
+    upstreamPath = join(privateDir, 'gateway.sock');
+    options.listeners = [...(options.listeners ?? []), { socketPath: upstreamPath }];
+  }
+  const removePrivateDir = (): void => {
+    if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+  };
+  const gatewayOptions = flags.ws ? gatewayOptionsFrom(flags, flags.ws) : undefined;
   let server: ClacksServer;
+  let gateway: ClacksGateway | undefined;
   try {
     server = await startServer({ ...options, logger: logger(flags) });
+    if (gatewayOptions && upstreamPath !== undefined) {
+      gateway = await startGateway({ ...gatewayOptions, upstream: { path: upstreamPath } }).catch(async (error: unknown) => {
+        await server.close().catch(() => {});
+        throw error;
+      });
+    }
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error), 2);
+    removePrivateDir();
+    return fail(error instanceof Error ? error.message.replace(/^startGateway: /, '') : String(error), error instanceof TypeError ? 1 : 2);
   }
-  const sockets = server.addresses.flatMap((address) => (address.kind === 'unix' ? [address.path] : []));
+  const sockets = server.addresses.flatMap((address) => (address.kind === 'unix' && !(privateDir && address.path === upstreamPath) ? [address.path] : []));
   try {
     if (settings.socketMode !== undefined) applySocketMode(settings.socketMode, sockets);
   } catch (error) {
+    await gateway?.close();
     await server.close().catch(() => {});
+    removePrivateDir();
     return fail(`cannot apply socketchmod ${settings.socketMode}: ${error instanceof Error ? error.message : String(error)}`, 2);
   }
   for (const address of server.addresses) {
+    if (address.kind === 'unix' && address.path === upstreamPath && privateDir) continue;
     const where = address.kind === 'unix' ? `unix:${address.path}` : `tls://${address.host}:${address.port}`;
     if (!flags.quiet) console.log(`clacks: listening on ${where}`);
   }
+  if (gateway && !flags.quiet) console.log(`clacks: listening on ${gateway.address?.url ?? '?'} (WebSocket, for web pages)`);
   // Signals and OVERHEAD S end the same way; a failed final save of the cache exits 1.
-  server.closed.then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(`clacks: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
+  const ended = (code: number) => () => {
+    removePrivateDir();
+    process.exit(code);
+  };
+  server.closed.then(ended(0), (error: unknown) => {
+    console.error(`clacks: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+    ended(1)();
+  });
   const stop = (signal: string) => {
     if (!flags.quiet) console.log(`clacks: ${signal}, shutting down`);
-    server.close().catch(() => {});
+    Promise.resolve(gateway?.close()).finally(() => void server.close().catch(() => {}));
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

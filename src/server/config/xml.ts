@@ -9,14 +9,19 @@
  * @module
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { ClacksError } from '../../errors.js';
 
 /** An element: its text, or its children (attributes included) by name, in order of appearance. */
 export type XmlNode = string | XmlElement;
 export type XmlElement = Map<string, XmlNode[]>;
 
 /** A config file that cannot be used, with where and why. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+export class ConfigError extends ClacksError {
+  static override readonly kind: string = 'ConfigError';
+
+  constructor(message: string) {
+    super('CONFIG_ERROR', message);
+  }
 }
 
 const ATTRIBUTE = '@_';
