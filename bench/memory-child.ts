@@ -4,12 +4,13 @@
  * at their peak, and after a full GC at the end. Prints one JSON line.
  * @module
  */
+import { FloorClient } from './lib/floor-client.js';
 import { RawClient, type RawTarget } from './lib/raw-client.js';
 import { importFrom, sdk } from './lib/sdk.js';
 import { collectGarbage } from './lib/stats.js';
 import { FanoutPublisher, keyNames, prepareKeys, rawFanoutRound, sdkEventsRound } from './lib/workloads.js';
 
-export type MemoryMode = 'sdk-events' | 'raw-events' | 'sdk-inflight' | 'raw-inflight';
+export type MemoryMode = 'sdk-events' | 'floor-events' | 'raw-events' | 'sdk-inflight' | 'floor-inflight' | 'raw-inflight';
 
 export interface MemorySpec {
   mode: MemoryMode;
@@ -37,6 +38,7 @@ await importFrom(spec.sdkLocation, spec.sdkSource);
 
 const publisherSocket = await RawClient.connect(spec.target);
 const rawConsumer = spec.mode.startsWith('raw') ? await RawClient.connect(spec.target) : undefined;
+const floorClient = spec.mode.startsWith('floor') ? await FloorClient.connect(spec.target) : undefined;
 const sdkClient = spec.mode.startsWith('sdk')
   ? await sdk().client.createClient({ path: spec.target.path, username: spec.target.username, password: spec.target.password })
   : undefined;
@@ -61,11 +63,22 @@ switch (spec.mode) {
   case 'sdk-events':
     dropped = (await sdkEventsRound(publisher, sdkClient!, spec.count)).dropped;
     break;
+  case 'floor-events':
+    dropped = (await sdkEventsRound(publisher, floorClient!, spec.count)).dropped;
+    break;
   case 'raw-events':
     await rawFanoutRound(publisher, rawConsumer!, spec.count);
     break;
   case 'sdk-inflight': {
     const client = sdkClient!;
+    const replies = new Array<Promise<string | undefined>>(spec.count);
+    for (let i = 0; i < spec.count; i++) replies[i] = client.retrieve(keys[i % 1000] as string);
+    sampleNow();
+    await Promise.all(replies);
+    break;
+  }
+  case 'floor-inflight': {
+    const client = floorClient!;
     const replies = new Array<Promise<string | undefined>>(spec.count);
     for (let i = 0; i < spec.count; i++) replies[i] = client.retrieve(keys[i % 1000] as string);
     sampleNow();
@@ -93,6 +106,7 @@ const report: MemoryReport = {
 };
 process.stdout.write(`${JSON.stringify(report)}\n`);
 await sdkClient?.close();
+await floorClient?.close();
 await rawConsumer?.close();
 await publisherSocket.close();
 process.exit(0);

@@ -1,13 +1,14 @@
 /**
- * A hand-written SVG chart of the run: for every scenario, the SDK's figure
- * relative to the raw baseline measured beside it (raw = 1.0, longer is
- * better, a dashed line at the 0.8 target); memory growth in MB against the
- * 50 MB limit; and, when present, the other server relative to the embedded
- * one. No dependency: strings in, one SVG document out.
+ * A hand-written SVG chart of the run: for every scenario, the floor's and
+ * the SDK's figures relative to the raw baseline measured beside them
+ * (raw = 1.0, longer is better), the SDK relative to the floor (target
+ * 0.9x), the client CPU per operation, memory growth in MB against its
+ * limit; and, when present, the other server relative to the embedded one
+ * and the peers (redis-server). No dependency: strings in, one SVG out.
  * @module
  */
 import type { Row } from './context.js';
-import { formatFigure, type BenchReport } from './report.js';
+import { formatCpu, formatFigure, type BenchReport } from './report.js';
 
 interface Bar {
   name: string;
@@ -32,7 +33,7 @@ interface Panel {
   axis: string;
 }
 
-const COLORS = { raw: '#9aa5b1', sdk: '#2f6fdf', events: '#2f6fdf', other: '#d97706' } as const;
+const COLORS = { raw: '#9aa5b1', floor: '#56b37f', sdk: '#2f6fdf', events: '#2f6fdf', other: '#d97706' } as const;
 const WIDTH = 960;
 const LABEL_WIDTH = 300;
 const BAR_HEIGHT = 16;
@@ -50,26 +51,70 @@ function relative(row: Row): number | undefined {
   return row.better === 'higher' ? row.sdk.median / row.raw.median : row.raw.median / row.sdk.median;
 }
 
+/** The SDK relative to the floor: > 1 is faster. */
+function relativeToFloor(row: Row): number | undefined {
+  if (!row.floor || !row.sdk || row.floor.median === 0 || row.sdk.median === 0) return undefined;
+  return row.better === 'higher' ? row.sdk.median / row.floor.median : row.floor.median / row.sdk.median;
+}
+
 function speedPanel(rows: Row[]): Panel {
   return {
-    title: 'SDK speed relative to the raw baseline, same server, same run (raw = 1.0; longer is better)',
+    title: 'Speed relative to the raw baseline, same server, same run (raw = 1.0; longer is better); SDK/floor beside SDK/raw',
     axis: 'relative speed',
-    reference: { value: 0.8, label: 'target 0.8x' },
+    reference: { value: 0.8, label: '0.8x raw' },
     groups: rows
       .filter((row) => relative(row) !== undefined)
+      .map((row) => {
+        const speed = relative(row) as number;
+        const toFloor = relativeToFloor(row);
+        const bars: Bar[] = [{ name: 'raw', value: 1, text: `raw ${formatFigure(row.raw?.median, row.unit)} ${row.unit}`, color: COLORS.raw }];
+        if (row.floor && row.raw) {
+          const floorSpeed = row.better === 'higher' ? row.floor.median / row.raw.median : row.raw.median / row.floor.median;
+          bars.push({ name: 'floor', value: floorSpeed, text: `floor ${formatFigure(row.floor.median, row.unit)} ${row.unit} (${floorSpeed.toFixed(2)}x raw)`, color: COLORS.floor });
+        }
+        bars.push({
+          name: 'SDK',
+          value: speed,
+          text: `SDK ${formatFigure(row.sdk?.median, row.unit)} ${row.unit} (${speed.toFixed(2)}x raw${toFloor === undefined ? '' : `, ${toFloor.toFixed(2)}x floor`})`,
+          color: COLORS.sdk,
+        });
+        return { label: row.scenario, sublabel: row.metric, bars };
+      }),
+  };
+}
+
+/** The SDK against the floor client, with the 0.9x target. */
+function floorPanel(rows: Row[]): Panel {
+  return {
+    title: 'SDK relative to the floor client (a Promise per call and nothing else; floor = 1.0; longer is better)',
+    axis: 'relative speed',
+    reference: { value: 0.9, label: 'target 0.9x floor' },
+    groups: rows
+      .filter((row) => relativeToFloor(row) !== undefined)
       .map((row) => ({
         label: row.scenario,
         sublabel: row.metric,
         bars: [
-          { name: 'raw', value: 1, text: `raw ${formatFigure(row.raw?.median, row.unit)} ${row.unit}`, color: COLORS.raw },
-          {
-            name: 'SDK',
-            value: relative(row) as number,
-            text: `SDK ${formatFigure(row.sdk?.median, row.unit)} ${row.unit} (${(relative(row) as number).toFixed(2)}x)`,
-            color: COLORS.sdk,
-          },
+          { name: 'floor', value: 1, text: `floor ${formatFigure(row.floor?.median, row.unit)} ${row.unit}`, color: COLORS.floor },
+          { name: 'SDK', value: relativeToFloor(row) as number, text: `SDK ${(relativeToFloor(row) as number).toFixed(2)}x floor`, color: COLORS.sdk },
         ],
       })),
+  };
+}
+
+/** Client CPU per operation of each runner (shorter is better). */
+function cpuPanel(rows: Row[]): Panel {
+  const withCpu = rows.filter((row) => row.cpu?.sdk && row.cpu.raw);
+  return {
+    title: 'Client process CPU per operation, µs (server in its own process; shorter is better)',
+    axis: 'µs',
+    groups: withCpu.map((row) => {
+      const cpu = row.cpu as NonNullable<Row['cpu']>;
+      const bars: Bar[] = [{ name: 'raw', value: cpu.raw?.median ?? 0, text: `raw ${formatCpu(cpu.raw?.median)} µs`, color: COLORS.raw }];
+      if (cpu.floor) bars.push({ name: 'floor', value: cpu.floor.median, text: `floor ${formatCpu(cpu.floor.median)} µs`, color: COLORS.floor });
+      bars.push({ name: 'SDK', value: cpu.sdk?.median ?? 0, text: `SDK ${formatCpu(cpu.sdk?.median)} µs`, color: COLORS.sdk });
+      return { label: row.scenario, sublabel: row.metric, bars };
+    }),
   };
 }
 
@@ -83,6 +128,7 @@ function memoryPanel(rows: Row[]): Panel {
       sublabel: row.metric,
       bars: [
         { name: 'raw', value: Math.max(0, row.raw?.median ?? 0), text: `raw ${formatFigure(row.raw?.median, 'MB')} MB`, color: COLORS.raw },
+        ...(row.floor ? [{ name: 'floor', value: Math.max(0, row.floor.median), text: `floor ${formatFigure(row.floor.median, 'MB')} MB`, color: COLORS.floor }] : []),
         { name: 'SDK', value: Math.max(0, row.sdk?.median ?? 0), text: `SDK ${formatFigure(row.sdk?.median, 'MB')} MB`, color: COLORS.sdk },
       ],
     })),
@@ -142,6 +188,8 @@ export function renderChart(report: BenchReport): string {
   const env = report.environment;
   const panels = [
     speedPanel(report.rows.filter((row) => row.unit !== 'MB')),
+    floorPanel(report.rows.filter((row) => row.unit !== 'MB')),
+    cpuPanel(report.rows.filter((row) => row.unit !== 'MB' && report.settings.serverMode !== 'in-process')),
     memoryPanel(report.rows.filter((row) => row.unit === 'MB')),
     serverPanel(report),
   ].filter((panel): panel is Panel => panel !== undefined && panel.groups.length > 0);
@@ -164,7 +212,7 @@ export function renderChart(report: BenchReport): string {
   .reference { stroke: #c81e1e; stroke-width: 1; stroke-dasharray: 4 3; }
 </style>
 <rect width="100%" height="100%" fill="#ffffff"/>
-<text x="16" y="22" font-size="16" font-weight="700" fill="#1f2933">net-clacks benchmarks: SDK vs raw baseline</text>
+<text x="16" y="22" font-size="16" font-weight="700" fill="#1f2933">net-clacks benchmarks: SDK vs raw baseline and floor client</text>
 <text x="16" y="38" class="sublabel">${escape(subtitle)}</text>
 ${body.join('\n')}
 </svg>

@@ -5,9 +5,10 @@
  */
 import type { ClacksClient, ClientOptions } from '../../src/index.js';
 import { sdk } from './sdk.js';
+import { FloorClient } from './floor-client.js';
 import { RawClient, type RawTarget } from './raw-client.js';
 import type { BenchServer } from './server.js';
-import type { Sample } from './stats.js';
+import { sample, type Measured, type Sample } from './stats.js';
 
 /** Operation counts; `--smoke` divides them so CI only checks that everything still runs. */
 export interface Sizes {
@@ -59,7 +60,7 @@ export interface Context {
   log(message: string): void;
 }
 
-/** One figure, measured with the SDK and with the raw baseline. */
+/** One figure, measured with the SDK and with the raw baseline (and, for the throughput rows, the floor client). */
 export interface Row {
   /** Stable key, e.g. `pipelined-retrieve.unix`. */
   id: string;
@@ -72,6 +73,12 @@ export interface Row {
   sdk: Sample | undefined;
   /** SDK median / raw median. */
   ratio: number | undefined;
+  /** The floor client (floor-client.ts): a Promise per call and nothing else. */
+  floor?: Sample | undefined;
+  /** SDK median / floor median. */
+  ratioFloor?: number | undefined;
+  /** CPU time of the benchmark (client) process per operation, µs: `process.cpuUsage` around each measured window. */
+  cpu?: { raw?: Sample | undefined; floor?: Sample | undefined; sdk?: Sample | undefined };
   /** A target, when the issue sets one, and whether this run met it. */
   target?: { text: string; met: boolean };
   /** What limits the figure, drops seen, and the like. */
@@ -100,6 +107,66 @@ export function connectSdk(server: BenchServer, transport: Transport = 'unix', o
       ? { path: rawUnixPath(server), ...server.user }
       : { host: server.tls?.host, port: server.tls?.port, ...server.user, tls: server.tls?.ca ? { ca: server.tls.ca } : { rejectUnauthorized: false } };
   return sdk().client.createClient({ ...base, name: 'net-clacks-bench-sdk', ...options });
+}
+
+export function connectFloor(server: BenchServer, transport: Transport = 'unix'): Promise<FloorClient> {
+  return FloorClient.connect(rawTarget(server, transport));
+}
+
+/** Rates and CPU per operation of measured rounds. */
+export function rates(rounds: readonly Measured[]): { rate: Sample; cpu: Sample } {
+  return { rate: sample(rounds.map((round) => round.rate)), cpu: sample(rounds.map((round) => round.cpu)) };
+}
+
+/** The SDK's target against the floor: at least 0.9x its throughput (and, when `cpuLimit` is given, at most that many times its CPU per operation). */
+export const FLOOR_TARGET = 0.9;
+
+/**
+ * A throughput row from the rounds of the raw baseline, the floor and the
+ * SDK: medians, both ratios, CPU per operation, and the floor target.
+ */
+export function throughputRow(fields: {
+  id: string;
+  scenario: string;
+  metric: string;
+  unit: string;
+  raw: readonly Measured[];
+  floor: readonly Measured[] | undefined;
+  sdk: readonly Measured[];
+  /** Set the floor target (SDK >= 0.9x floor), with a CPU bound (SDK CPU <= cpuLimit x floor CPU) when given. */
+  target?: { cpuLimit?: number } | undefined;
+  notes?: string[];
+}): Row {
+  const raw = rates(fields.raw);
+  const sdk = rates(fields.sdk);
+  const floor = fields.floor ? rates(fields.floor) : undefined;
+  const ratio = ratioOf(sdk.rate, raw.rate);
+  const ratioFloor = floor ? ratioOf(sdk.rate, floor.rate) : undefined;
+  const notes = [...(fields.notes ?? []), `SDK >= 0.8x raw (the earlier target): ${(ratio ?? 0) >= 0.8 ? 'met' : 'missed'}`];
+  let target: Row['target'];
+  if (fields.target && floor) {
+    const cpuLimit = fields.target.cpuLimit;
+    const cpuRatio = sdk.cpu.median / floor.cpu.median;
+    const speedMet = (ratioFloor ?? 0) >= FLOOR_TARGET;
+    const cpuMet = cpuLimit === undefined || cpuRatio <= cpuLimit;
+    if (cpuLimit !== undefined) notes.push(`SDK CPU per op / floor's: ${cpuRatio.toFixed(2)}x (target <= ${cpuLimit}x)`);
+    target = { text: `SDK >= ${FLOOR_TARGET}x floor${cpuLimit === undefined ? '' : `, CPU <= ${cpuLimit}x floor`}`, met: speedMet && cpuMet };
+  }
+  return {
+    id: fields.id,
+    scenario: fields.scenario,
+    metric: fields.metric,
+    unit: fields.unit,
+    better: 'higher',
+    raw: raw.rate,
+    sdk: sdk.rate,
+    ratio,
+    floor: floor?.rate,
+    ratioFloor,
+    cpu: { raw: raw.cpu, floor: floor?.cpu, sdk: sdk.cpu },
+    ...(target ? { target } : {}),
+    notes,
+  };
 }
 
 function rawUnixPath(server: BenchServer): string {

@@ -29,44 +29,13 @@ export class RawClient {
   }
 
   /** Connects, logs in (CLACKS + OVERHEAD A + NOPING), and resolves after `OVERHEAD O`. */
-  static connect(target: RawTarget, name = 'net-clacks-bench-raw'): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const socket =
-        target.kind === 'unix'
-          ? net.connect({ path: target.path })
-          : tls.connect({
-              host: target.host,
-              port: target.port,
-              servername: net.isIP(target.host) ? undefined : target.host,
-              ...(target.ca ? { ca: target.ca } : { rejectUnauthorized: false }),
-            });
-      socket.setNoDelay(true);
-      const ready = target.kind === 'unix' ? 'connect' : 'secureConnect';
-      const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
-      let greeting = '';
-      const onHandshakeData = (chunk: Buffer): void => {
-        greeting += chunk.toString('latin1');
-        if (greeting.includes('OVERHEAD F')) fail(new Error(`raw client: login failed at ${describe(target)}`));
-        else if (/OVERHEAD O[^\n]*\n/.test(greeting)) {
-          socket.off('data', onHandshakeData);
-          socket.off('error', fail);
-          const client = new RawClient(socket);
-          socket.on('data', (data: Buffer) => client.onData(data));
-          socket.on('error', (error) => client.onClose(error));
-          socket.on('close', () => client.onClose(new Error('raw client: connection closed')));
-          resolve(client);
-        }
-      };
-      const fail = (error: Error): void => {
-        socket.destroy();
-        reject(error);
-      };
-      socket.once(ready, () => {
-        socket.write(`CLACKS ${name}\r\nOVERHEAD A ${b64(target.username)}:${b64(target.password)}\r\nNOPING\r\n`);
-      });
-      socket.on('data', onHandshakeData);
-      socket.on('error', fail);
-    });
+  static async connect(target: RawTarget, name = 'net-clacks-bench-raw'): Promise<RawClient> {
+    const socket = await login(target, name);
+    const client = new RawClient(socket);
+    socket.on('data', (data: Buffer) => client.onData(data));
+    socket.on('error', (error) => client.onClose(error));
+    socket.on('close', () => client.onClose(new Error('raw client: connection closed')));
+    return client;
   }
 
   /** Writes bytes as they are. */
@@ -129,6 +98,47 @@ export class RawClient {
     this.waitReject = undefined;
     reject?.(error);
   }
+}
+
+/**
+ * Opens a socket to `target` and logs in (CLACKS + OVERHEAD A + NOPING);
+ * resolves with the socket after `OVERHEAD O`, its handshake listeners
+ * removed. Shared by the raw baseline and the floor client (floor-client.ts).
+ */
+export function login(target: RawTarget, name: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket =
+      target.kind === 'unix'
+        ? net.connect({ path: target.path })
+        : tls.connect({
+            host: target.host,
+            port: target.port,
+            servername: net.isIP(target.host) ? undefined : target.host,
+            ...(target.ca ? { ca: target.ca } : { rejectUnauthorized: false }),
+          });
+    socket.setNoDelay(true);
+    const ready = target.kind === 'unix' ? 'connect' : 'secureConnect';
+    const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+    let greeting = '';
+    const onHandshakeData = (chunk: Buffer): void => {
+      greeting += chunk.toString('latin1');
+      if (greeting.includes('OVERHEAD F')) fail(new Error(`raw client: login failed at ${describe(target)}`));
+      else if (/OVERHEAD O[^\n]*\n/.test(greeting)) {
+        socket.off('data', onHandshakeData);
+        socket.off('error', fail);
+        resolve(socket);
+      }
+    };
+    const fail = (error: Error): void => {
+      socket.destroy();
+      reject(error);
+    };
+    socket.once(ready, () => {
+      socket.write(`CLACKS ${name}\r\nOVERHEAD A ${b64(target.username)}:${b64(target.password)}\r\nNOPING\r\n`);
+    });
+    socket.on('data', onHandshakeData);
+    socket.on('error', fail);
+  });
 }
 
 function describe(target: RawTarget): string {

@@ -69,6 +69,11 @@ export function formatFigure(value: number | undefined, unit: string): string {
   return Math.round(value).toLocaleString('en');
 }
 
+/** CPU µs per operation, two decimals. */
+export function formatCpu(value: number | undefined): string {
+  return value === undefined || Number.isNaN(value) ? '-' : value.toFixed(2);
+}
+
 function formatRatio(ratio: number | undefined): string {
   return ratio === undefined ? '-' : `${ratio.toFixed(2)}x`;
 }
@@ -85,22 +90,25 @@ export function renderTable(report: BenchReport): string {
   const out: string[] = [];
   out.push(
     `net-clacks benchmarks${report.smoke ? ' (smoke run: tiny sizes, figures meaningless)' : ''} - ${env.date} - Node ${env.node} - ${env.cpus} x ${env.cpuModel}`,
-    `server: ${report.settings.serverMode}; SDK: ${report.settings.sdk}; ${report.settings.rounds} round${report.settings.rounds === 1 ? '' : 's'}, medians; SDK/raw of the figure (for µs and MB lower is better)`,
+    `server: ${report.settings.serverMode}; SDK: ${report.settings.sdk}; ${report.settings.rounds} round${report.settings.rounds === 1 ? '' : 's'}, medians; SDK/raw and SDK/floor of the figure (for µs and MB lower is better); CPU: the benchmark process's, per operation`,
   );
   if (report.rows.length > 0) out.push('');
   if (report.rows.length > 0) out.push(
     table(
-      ['Scenario', 'Workload', 'Unit', 'Raw', 'SDK', 'SDK/raw', 'Target'],
+      ['Scenario', 'Workload', 'Unit', 'Raw', 'Floor', 'SDK', 'SDK/raw', 'SDK/floor', 'CPU µs/op raw / floor / SDK', 'Target'],
       report.rows.map((row) => [
         row.scenario,
         row.metric,
         row.unit,
         formatFigure(row.raw?.median, row.unit),
+        formatFigure(row.floor?.median, row.unit),
         formatFigure(row.sdk?.median, row.unit),
         formatRatio(row.ratio),
+        formatRatio(row.ratioFloor),
+        row.cpu ? [row.cpu.raw, row.cpu.floor, row.cpu.sdk].map((cpu) => formatCpu(cpu?.median)).join(' / ') : '',
         row.target ? `${row.target.met ? 'met' : 'MISSED'} (${row.target.text})` : '',
       ]),
-      new Set([3, 4, 5]),
+      new Set([3, 4, 5, 6, 7, 8]),
     ),
   );
   const notes = report.rows.flatMap((row) => (row.notes ?? []).map((note) => `  ${row.scenario}: ${note}`));

@@ -57,6 +57,32 @@ export async function alternate<K extends string, T>(rounds: number, runners: Re
   return result;
 }
 
+/** A measured window: throughput, and the CPU this process spent per operation. */
+export interface Measured {
+  /** Operations per second. */
+  rate: number;
+  /** CPU time of this process (user + system, `process.cpuUsage`) per operation, µs. */
+  cpu: number;
+}
+
+/**
+ * Starts the clock and the CPU counter of this process; `stop(ops)` gives
+ * the window's figures. With the server in its own process, the CPU figure
+ * is the client's alone (plus whatever else the benchmark process does in
+ * the window, such as a fan-out publisher: the same for every client).
+ */
+export function stopwatch(): { stop(ops: number): Measured } {
+  const start = now();
+  const cpu = process.cpuUsage();
+  return {
+    stop(ops: number): Measured {
+      const used = process.cpuUsage(cpu);
+      const seconds = (now() - start) / 1000;
+      return { rate: ops / seconds, cpu: (used.user + used.system) / ops };
+    },
+  };
+}
+
 /** Milliseconds since an arbitrary origin, sub-millisecond resolution. */
 export function now(): number {
   return performance.now();

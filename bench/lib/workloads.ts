@@ -1,12 +1,33 @@
 /**
  * The workloads, each in two versions that do the same protocol work: one
- * through the SDK, one through the raw baseline. Every function measures
- * one round and returns its figure; setup stays outside the timed part.
+ * through a client with the SDK's API (the SDK itself, or the floor client
+ * of floor-client.ts), one through the raw baseline. Every function measures
+ * one round and returns its figures (rate, and this process's CPU per
+ * operation); setup stays outside the timed part.
  * @module
  */
 import type { ClacksClient, RequestOptions } from '../../src/index.js';
 import type { RawClient } from './raw-client.js';
-import { deadline, now, percentile } from './stats.js';
+import { deadline, now, percentile, stopwatch, type Measured } from './stats.js';
+
+/** What the read workloads need of a client: the SDK and the floor both have it. */
+export interface Reader {
+  retrieve(name: string, options?: RequestOptions): Promise<string | undefined>;
+}
+
+/** What the write workloads need. */
+export interface Writer {
+  store(name: string, value: string): Promise<void>;
+  flush(): Promise<void>;
+}
+
+/** What the fan-out consumer needs. */
+export interface Listener {
+  listen(name: string): Promise<void>;
+  unlisten(name: string): Promise<void>;
+  flush(): Promise<void>;
+  events(): AsyncIterableIterator<{ type: string; name?: string }>;
+}
 
 /** The cached keys read by the retrieve workloads (`bench::k0` …). */
 export const VALUE = 'value-0123456789abcdef0123456789';
@@ -28,17 +49,17 @@ export async function prepareKeys(client: RawClient, keys: readonly string[]): P
 // ------------------------------------------------------------ 1. pipelined retrieve
 
 /** ops/s: `total` RETRIEVEs, `keys.length` in flight at a time. */
-export async function rawPipelined(client: RawClient, keys: readonly string[], total: number): Promise<number> {
+export async function rawPipelined(client: RawClient, keys: readonly string[], total: number): Promise<Measured> {
   const window = Buffer.from(keys.map((key) => `RETRIEVE ${key}\r\n`).join(''));
-  const start = now();
+  const clock = stopwatch();
   for (let done = 0; done < total; done += keys.length) await client.roundTrip(window, keys.length);
-  return total / ((now() - start) / 1000);
+  return clock.stop(total);
 }
 
-export async function sdkPipelined(client: ClacksClient, keys: readonly string[], total: number, options?: RequestOptions): Promise<number> {
-  const start = now();
+export async function sdkPipelined(client: Reader, keys: readonly string[], total: number, options?: RequestOptions): Promise<Measured> {
+  const clock = stopwatch();
   for (let done = 0; done < total; done += keys.length) await Promise.all(keys.map((key) => client.retrieve(key, options)));
-  return total / ((now() - start) / 1000);
+  return clock.stop(total);
 }
 
 // ------------------------------------------------------------ 2. sequential latency
@@ -47,62 +68,66 @@ export interface Latency {
   /** Microseconds. */
   p50: number;
   p99: number;
+  /** CPU of this process per request, µs. */
+  cpu: number;
 }
 
 export async function rawSequential(client: RawClient, key: string, count: number): Promise<Latency> {
   const line = Buffer.from(`RETRIEVE ${key}\r\n`);
   const times = new Array<number>(count);
+  const clock = stopwatch();
   for (let i = 0; i < count; i++) {
     const start = now();
     await client.roundTrip(line, 1);
     times[i] = now() - start;
   }
-  return latency(times);
+  return latency(times, clock.stop(count));
 }
 
-export async function sdkSequential(client: ClacksClient, key: string, count: number): Promise<Latency> {
+export async function sdkSequential(client: Reader, key: string, count: number): Promise<Latency> {
   const times = new Array<number>(count);
+  const clock = stopwatch();
   for (let i = 0; i < count; i++) {
     const start = now();
     await client.retrieve(key);
     times[i] = now() - start;
   }
-  return latency(times);
+  return latency(times, clock.stop(count));
 }
 
-function latency(msTimes: number[]): Latency {
-  return { p50: percentile(msTimes, 50) * 1000, p99: percentile(msTimes, 99) * 1000 };
+/** p50 and p99 of per-request times in ms, as µs. */
+export function latency(msTimes: number[], window: Measured): Latency {
+  return { p50: percentile(msTimes, 50) * 1000, p99: percentile(msTimes, 99) * 1000, cpu: window.cpu };
 }
 
 // ------------------------------------------------------------ 3. store burst + flush
 
 /** ops/s: `count` STOREs written back to back, then one FLUSH, until FLUSHED. */
-export async function rawStoreBurst(client: RawClient, count: number): Promise<number> {
+export async function rawStoreBurst(client: RawClient, count: number): Promise<Measured> {
   let text = '';
   for (let i = 0; i < count; i++) text += `STORE bench::s${i % 1000}=${VALUE}\r\n`;
   const burst = Buffer.from(`${text}FLUSH raw-burst\r\n`);
-  const start = now();
+  const clock = stopwatch();
   await client.roundTrip(burst, 1);
-  return count / ((now() - start) / 1000);
+  return clock.stop(count);
 }
 
-export async function sdkStoreBurst(client: ClacksClient, count: number): Promise<number> {
+export async function sdkStoreBurst(client: Writer, count: number): Promise<Measured> {
   const names = keyNames(1000, 'bench::s');
-  const start = now();
+  const clock = stopwatch();
   const writes = new Array<Promise<void>>(count);
   for (let i = 0; i < count; i++) writes[i] = client.store(names[i % 1000] as string, VALUE);
   const written = Promise.all(writes);
   await client.flush();
   await written;
-  return count / ((now() - start) / 1000);
+  return clock.stop(count);
 }
 
 // ------------------------------------------------------------ 4. fan-out
 
 /** What one fan-out round delivered. */
-export interface FanoutRound {
-  /** Events per second reaching the consumer's code. */
-  rate: number;
+export interface FanoutRound extends Measured {
+  /** Events per second reaching the consumer's code (`rate`); `cpu` is per event. */
   received: number;
   dropped: number;
 }
@@ -133,7 +158,7 @@ export class FanoutPublisher {
 
   async run(count: number, consumer: FanoutConsumer): Promise<FanoutRound> {
     const batches = Math.ceil(count / this.batchSize);
-    const start = now();
+    const clock = stopwatch();
     const round = (async () => {
       for (let b = 0; b < batches; b++) {
         const needed = (b - this.credit) * this.batchSize;
@@ -144,7 +169,7 @@ export class FanoutPublisher {
       return consumer.finished();
     })();
     const { received, dropped } = await deadline(round, ROUND_DEADLINE_MS, 'a fan-out round');
-    return { rate: received / ((now() - start) / 1000), received, dropped };
+    return { ...clock.stop(received), received, dropped };
   }
 
   /** SETs actually sent for `count` (whole batches). */
@@ -196,14 +221,14 @@ class Progress {
   }
 }
 
-/** Drops so far of an iterator from `events()` / `subscribe()` (both are an EventQueue underneath). */
+/** Drops so far of an iterator from `events()` / `subscribe()` (both are an EventQueue underneath; the floor's never drops). */
 function droppedOf(iterator: AsyncIterableIterator<unknown>): () => number {
   const queue = iterator as { dropped?: number };
   return () => queue.dropped ?? 0;
 }
 
-/** The SDK consumer through `for await (const event of client.events())`. */
-export async function sdkEventsRound(publisher: FanoutPublisher, consumer: ClacksClient, count: number): Promise<FanoutRound> {
+/** The consumer through `for await (const event of client.events())` (the SDK, or the floor). */
+export async function sdkEventsRound(publisher: FanoutPublisher, consumer: Listener, count: number): Promise<FanoutRound> {
   await consumer.listen(FANOUT_NAME);
   await consumer.listen(END_NAME);
   await consumer.flush();

@@ -88,7 +88,7 @@ export async function browserScenario(ctx: Context, executable: string): Promise
     };
 
     const pipelined = await alternate<string, number>(ctx.rounds, {
-      direct: () => sdkPipelined(direct, keys, total),
+      direct: () => sdkPipelined(direct, keys, total).then((r) => r.rate),
       page: pagePipelined,
     });
     const fanout = await alternate<string, FanoutRound>(ctx.rounds, {

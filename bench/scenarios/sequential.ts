@@ -30,6 +30,7 @@ export async function sequentialRetrieve(ctx: Context): Promise<Row[]> {
         raw: rawSample,
         sdk: sdkSample,
         ratio: ratioOf(sdkSample, rawSample),
+        cpu: { raw: sample(rounds.raw.map((round) => round.cpu)), sdk: sample(rounds.sdk.map((round) => round.cpu)) },
       } satisfies Row;
     });
   } finally {

@@ -49,9 +49,9 @@ export async function compareServers(ctx: Context, other: BenchServer | undefine
   const runners = <T>(run: (session: (typeof sessions)[number]) => Promise<T>): Record<string, () => Promise<T>> =>
     Object.fromEntries(sessions.map((session) => [session.name, () => run(session)]));
   try {
-    const pipelined = await alternate(ctx.rounds, runners((s) => rawPipelined(s.client, keys, sizes.pipelinedTotal)));
+    const pipelined = await alternate(ctx.rounds, runners((s) => rawPipelined(s.client, keys, sizes.pipelinedTotal).then((r) => r.rate)));
     const sequential = await alternate(ctx.rounds, runners((s) => rawSequential(s.client, firstKey, sizes.sequentialCount)));
-    const stores = await alternate(ctx.rounds, runners((s) => rawStoreBurst(s.client, sizes.storeBurst)));
+    const stores = await alternate(ctx.rounds, runners((s) => rawStoreBurst(s.client, sizes.storeBurst).then((r) => r.rate)));
     const fanout = await alternate(ctx.rounds, runners((s) => rawFanoutRound(s.publisher, s.consumer, sizes.fanoutEvents).then((r) => r.rate)));
     const row = (id: string, workload: string, unit: string, better: 'higher' | 'lower', figures: Record<string, number[]>): ServerRow => {
       const embedded = sample(figures.embedded as number[]);
