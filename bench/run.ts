@@ -26,14 +26,16 @@ import { chromiumPath } from './lib/browser-page.js';
 import { fanout } from './scenarios/fanout.js';
 import { memory } from './scenarios/memory.js';
 import { persistSave } from './scenarios/persist.js';
+import { peers } from './scenarios/peers.js';
+import { findRedisServer } from './lib/redis.js';
 import { pipelinedRetrieve } from './scenarios/pipelined.js';
 import { sequentialRetrieve } from './scenarios/sequential.js';
 import { compareServers, externalServer } from './scenarios/servers.js';
 import { storeBurst } from './scenarios/store-burst.js';
 
-const SCENARIOS = ['pipelined', 'tls', 'sequential', 'store', 'fanout', 'memory', 'servers', 'persist', 'browser'] as const;
+const SCENARIOS = ['pipelined', 'tls', 'sequential', 'store', 'fanout', 'memory', 'servers', 'persist', 'browser', 'peers'] as const;
 /** Scenarios a run includes only when asked for (by name in --only, or by their own flag). */
-const OPT_IN = new Set<string>(['browser']);
+const OPT_IN = new Set<string>(['browser', 'peers']);
 
 const USAGE = `usage: npm run bench -- [options]
   --smoke             tiny sizes, one round: checks that everything runs (CI)
@@ -44,6 +46,8 @@ const USAGE = `usage: npm run bench -- [options]
   --url URL           also run the raw baseline against this server (scenario 6)
   --browser           also scenario 7: pipelined RETRIEVE and fan-out in a page in headless
                       Chromium, through the gateway, against the Node SDK direct
+  --peers             also the peers: a redis-server of its own (when on the PATH) with ioredis,
+                      node-redis and a raw RESP baseline, beside the embedded server
   --only LIST         comma-separated subset of: ${SCENARIOS.join(', ')}
   --source            measure src/ through tsx instead of a tsup build of it
   --profile           write a CPU profile of each scenario and print its hot spots
@@ -62,6 +66,7 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
       browser: { type: 'boolean', default: false },
+      peers: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -71,6 +76,7 @@ async function main(): Promise<number> {
   }
   const only = new Set<string>(values.only ? values.only.split(',').map((name) => name.trim()) : SCENARIOS.filter((name) => !OPT_IN.has(name)));
   if (values.browser) only.add('browser');
+  if (values.peers) only.add('peers');
   for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario ${name}\n${USAGE}`);
   const smoke = values.smoke;
   const rounds = Number(values.rounds ?? (smoke ? 1 : 5));
@@ -90,6 +96,7 @@ async function main(): Promise<number> {
   const errors: string[] = [];
   let memoryReports: MemoryReport[] = [];
   let servers: BenchReport['servers'];
+  let peerReport: BenchReport['peers'];
 
   const step = async (name: (typeof SCENARIOS)[number], run: () => Promise<void>): Promise<void> => {
     if (!only.has(name)) return;
@@ -133,6 +140,15 @@ async function main(): Promise<number> {
       }
       rows.push(...(await browserScenario(ctx, executable)));
     });
+    await step('peers', async () => {
+      const executable = findRedisServer();
+      if (!executable) {
+        peerReport = { skipped: 'redis-server is not on the PATH (apt-get install -y redis-server)' };
+        log(`peers: ${peerReport.skipped}`);
+        return;
+      }
+      peerReport = await peers(ctx, executable);
+    });
   } finally {
     await server.close();
   }
@@ -146,6 +162,7 @@ async function main(): Promise<number> {
     durationSeconds: (performance.now() - started) / 1000,
     rows,
     servers,
+    peers: peerReport,
     memory: memoryReports,
     errors,
   };

@@ -155,6 +155,29 @@ function serverPanel(report: BenchReport): Panel | undefined {
   };
 }
 
+/** The peers: each client's CPU per operation on each workload (shorter is better). */
+function peersPanel(report: BenchReport): Panel | undefined {
+  const peers = report.peers;
+  if (!peers || 'skipped' in peers) return undefined;
+  const colors: Record<string, string> = { 'net-clacks': COLORS.sdk, 'raw Clacks': COLORS.raw, 'raw RESP': '#cbd2d9' };
+  return {
+    title: `Peers: client CPU per operation, µs, against redis-server ${peers.redisVersion} and the embedded server (shorter is better)`,
+    axis: 'µs',
+    groups: peers.workloads
+      .filter((workload) => workload.id !== 'peers.sequential.p99')
+      .map((workload) => ({
+        label: workload.workload.replace(/ p50$/, ''),
+        sublabel: `server raw: embedded ${workload.serverRatio.toFixed(2)}x redis-server`,
+        bars: workload.clients.map((figure) => ({
+          name: figure.client,
+          value: figure.cpu.median,
+          text: `${figure.client} ${formatCpu(figure.cpu.median)} µs`,
+          color: colors[figure.client] ?? COLORS.other,
+        })),
+      })),
+  };
+}
+
 function drawPanel(panel: Panel, top: number): { svg: string; height: number } {
   const parts: string[] = [];
   const max = Math.max(panel.reference?.value ?? 0, ...panel.groups.flatMap((group) => group.bars.map((bar) => bar.value))) * 1.08 || 1;
@@ -192,6 +215,7 @@ export function renderChart(report: BenchReport): string {
     cpuPanel(report.rows.filter((row) => row.unit !== 'MB' && report.settings.serverMode !== 'in-process')),
     memoryPanel(report.rows.filter((row) => row.unit === 'MB')),
     serverPanel(report),
+    peersPanel(report),
   ].filter((panel): panel is Panel => panel !== undefined && panel.groups.length > 0);
   const body: string[] = [];
   let top = 44;

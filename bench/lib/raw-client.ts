@@ -30,7 +30,11 @@ export class RawClient {
 
   /** Connects, logs in (CLACKS + OVERHEAD A + NOPING), and resolves after `OVERHEAD O`. */
   static async connect(target: RawTarget, name = 'net-clacks-bench-raw'): Promise<RawClient> {
-    const socket = await login(target, name);
+    return RawClient.fromSocket(await login(target, name));
+  }
+
+  /** A raw client on a socket that is already connected (and logged in, when the protocol has a login): the RESP baseline uses it. */
+  static fromSocket(socket: net.Socket): RawClient {
     const client = new RawClient(socket);
     socket.on('data', (data: Buffer) => client.onData(data));
     socket.on('error', (error) => client.onClose(error));
@@ -61,12 +65,13 @@ export class RawClient {
     return this.waitLines(target);
   }
 
-  close(): Promise<void> {
+  /** Ends the session with `quit` (Clacks `QUIT`; a RESP client passes its own). */
+  close(quit: string | Buffer = 'QUIT\r\n'): Promise<void> {
     return new Promise((resolve) => {
       if (this.socket.destroyed) return resolve();
       this.closedError ??= new Error('raw client: closed');
       this.socket.once('close', () => resolve());
-      this.socket.end('QUIT\r\n');
+      this.socket.end(quit);
       setTimeout(() => this.socket.destroy(), 1000).unref();
     });
   }

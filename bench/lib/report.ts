@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { MemoryReport } from '../memory-child.js';
+import type { PeersReport } from '../scenarios/peers.js';
 import type { ServerRow } from '../scenarios/servers.js';
 import type { Row, Sizes } from './context.js';
 import { REPO_ROOT } from './sdk.js';
@@ -34,6 +35,8 @@ export interface BenchReport {
   durationSeconds: number;
   rows: Row[];
   servers: { transport: string; other: string | undefined; rows: ServerRow[] } | undefined;
+  /** `--peers`: redis-server with ioredis and node-redis beside the embedded server, or why the section was skipped. */
+  peers?: PeersReport | { skipped: string } | undefined;
   memory: MemoryReport[];
   errors: string[];
 }
@@ -67,6 +70,34 @@ export function formatFigure(value: number | undefined, unit: string): string {
   if (value === undefined || Number.isNaN(value)) return '-';
   if (unit === 'MB' || unit === 'µs') return value.toLocaleString('en', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
   return Math.round(value).toLocaleString('en');
+}
+
+/** The servers whose raw figures must reach redis-server's (issue 13). */
+export const SERVER_TARGETS = new Set(['peers.pipelined', 'peers.fanout']);
+
+function renderPeers(peers: PeersReport | { skipped: string }): string[] {
+  if ('skipped' in peers) return [`Peers: SKIPPED, ${peers.skipped}`];
+  const lines: string[][] = [];
+  for (const workload of peers.workloads) {
+    for (const figure of workload.clients) {
+      lines.push([
+        figure === workload.clients[0] ? workload.workload : '',
+        figure.client,
+        figure.server === 'redis' ? 'redis-server' : 'embedded',
+        `${formatFigure(figure.figure.median, workload.unit)} ${workload.unit}`,
+        formatCpu(figure.cpu.median),
+      ]);
+    }
+  }
+  const summary = peers.workloads.map((workload) => {
+    const server = `embedded/redis-server raw ${formatRatio(workload.serverRatio)}${SERVER_TARGETS.has(workload.id) ? ` (target >= 1.0x: ${workload.serverRatio >= 1 ? 'met' : 'MISSED'})` : ''}`;
+    return `  ${workload.workload}: ${server}; net-clacks the least client CPU per op: ${workload.leanest ? 'yes' : 'NO'}`;
+  });
+  return [
+    `Peers: redis-server ${peers.redisVersion} and the embedded Clacks server, each in its own process, Unix sockets; CPU: this (client) process per operation`,
+    table(['Workload', 'Client', 'Server', 'Figure', 'CPU µs/op'], lines, new Set([3, 4])),
+    ...summary,
+  ];
 }
 
 /** CPU µs per operation, two decimals. */
@@ -131,6 +162,7 @@ export function renderTable(report: BenchReport): string {
       ),
     );
   }
+  if (report.peers) out.push('', ...renderPeers(report.peers));
   if (report.errors.length > 0) out.push('', 'Errors:', ...report.errors.map((error) => `  ${error}`));
   out.push('', `Total time: ${report.durationSeconds.toFixed(1)} s`);
   return out.join('\n');

@@ -33,7 +33,7 @@ export interface Listener {
 export const VALUE = 'value-0123456789abcdef0123456789';
 export const FANOUT_NAME = 'bench::fan';
 export const END_NAME = 'bench::end';
-const FANOUT_VALUE = 'payload-0123456789abcdef';
+export const FANOUT_VALUE = 'payload-0123456789abcdef';
 /** No round may hang a run: past this it fails loudly. */
 const ROUND_DEADLINE_MS = 120_000;
 
@@ -133,7 +133,7 @@ export interface FanoutRound extends Measured {
 }
 
 /** A consumer that is listening, and tells the publisher how far it got. */
-interface FanoutConsumer {
+export interface FanoutConsumer {
   /** Resolves once `count` events have been read (or dropped). */
   reached(count: number): Promise<void>;
   /** Resolves after the end marker, with what was read and dropped. */
@@ -148,12 +148,20 @@ interface FanoutConsumer {
  */
 export class FanoutPublisher {
   private readonly batch: Buffer;
+  private readonly end: string;
+  /**
+   * `lines` are the event and the end marker as the server's protocol
+   * writes them: Clacks SET and NOTIFY by default (the peers section passes
+   * RESP PUBLISH commands).
+   */
   constructor(
     private readonly client: RawClient,
     private readonly batchSize: number,
     private readonly credit: number,
+    lines: { event: string; end: string } = { event: `SET ${FANOUT_NAME}=${FANOUT_VALUE}\r\n`, end: `NOTIFY ${END_NAME}\r\n` },
   ) {
-    this.batch = Buffer.from(`SET ${FANOUT_NAME}=${FANOUT_VALUE}\r\n`.repeat(batchSize));
+    this.batch = Buffer.from(lines.event.repeat(batchSize));
+    this.end = lines.end;
   }
 
   async run(count: number, consumer: FanoutConsumer): Promise<FanoutRound> {
@@ -165,7 +173,7 @@ export class FanoutPublisher {
         if (needed > 0) await consumer.reached(needed);
         this.client.write(this.batch);
       }
-      this.client.write(`NOTIFY ${END_NAME}\r\n`);
+      this.client.write(this.end);
       return consumer.finished();
     })();
     const { received, dropped } = await deadline(round, ROUND_DEADLINE_MS, 'a fan-out round');
@@ -194,8 +202,8 @@ export async function rawFanoutRound(publisher: FanoutPublisher, consumer: RawCl
   return result;
 }
 
-/** Counts what a `for await` loop has read and wakes the publisher. */
-class Progress {
+/** Counts what a consumer has read and wakes the publisher. */
+export class Progress {
   count = 0;
   private target = Infinity;
   private wake: (() => void) | undefined;
