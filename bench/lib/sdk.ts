@@ -34,21 +34,32 @@ export function sdk(): Sdk {
   return loaded;
 }
 
+/**
+ * Builds the client and the server of the tree at `root` (its src/ and
+ * package.json) with tsup into `outDir`, as the package ships them; returns
+ * tsup's error output when it failed, undefined on success.
+ */
+export function buildSdk(root: string, outDir: string): string | undefined {
+  rmSync(outDir, { recursive: true, force: true });
+  const tsup = join(REPO_ROOT, 'node_modules/.bin/tsup');
+  const build = spawnSync(
+    tsup,
+    ['src/index.ts', 'src/server/index.ts', '--format', 'esm', '--target', 'node20', '--platform', 'node', '--out-dir', outDir, '--no-config', '--silent'],
+    { cwd: root, encoding: 'utf8' },
+  );
+  if (build.status === 0 && existsSync(join(outDir, 'index.js'))) return undefined;
+  return (build.stderr || build.error?.message || 'tsup failed').trim();
+}
+
 /** Builds src/ with tsup (about a second) and imports it; `fromSource` skips the build. */
 export async function loadSdk(fromSource: boolean, log: (message: string) => void = () => {}): Promise<Sdk> {
   if (!fromSource) {
-    rmSync(BUILD_DIR, { recursive: true, force: true });
-    const tsup = join(REPO_ROOT, 'node_modules/.bin/tsup');
-    const build = spawnSync(
-      tsup,
-      ['src/index.ts', 'src/server/index.ts', '--format', 'esm', '--target', 'node20', '--platform', 'node', '--out-dir', BUILD_DIR, '--no-config', '--silent'],
-      { cwd: REPO_ROOT, encoding: 'utf8' },
-    );
-    if (build.status === 0 && existsSync(join(BUILD_DIR, 'index.js'))) {
+    const failure = buildSdk(REPO_ROOT, BUILD_DIR);
+    if (failure === undefined) {
       loaded = await importFrom(BUILD_DIR, 'tsup build of src/ (as shipped)');
       return loaded;
     }
-    log(`tsup build failed (${(build.stderr || build.error?.message || '').trim().split('\n')[0]}); measuring src/ through tsx instead`);
+    log(`tsup build failed (${failure.split('\n')[0]}); measuring src/ through tsx instead`);
     loaded = await importFrom(join(REPO_ROOT, 'src'), 'src/ via tsx (the tsup build failed)');
     return loaded;
   }

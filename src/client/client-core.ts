@@ -29,7 +29,7 @@ import { encodeAuthToken } from '../wire/client-commands.js';
 import type { ServerLine } from '../wire/server-lines.js';
 import { OfflineQueue, type QueueableCommand } from './offline-queue.js';
 import { describeTarget, type ClientOptions, type ResolvedTarget } from './options.js';
-import { PendingRequest, RequestTracker, type RequestKind } from './request-tracker.js';
+import { PendingRequest, replyOf, RequestTracker, type RequestKind } from './request-tracker.js';
 import type { CommandTraceContext, ServerFields } from './channels.js';
 import {
   commandsObserved,
@@ -114,7 +114,8 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
   private readonly tls: ClientOptions['tls'];
   protected readonly machine = new StateMachine();
   private readonly tracker: RequestTracker;
-  private readonly deadlines = new DeadlineQueue((request) => this.timedOut(request, this.settings.requestTimeout));
+  /** The default request deadline; undefined when requests have none (`timeouts.request: Infinity`). */
+  private readonly deadlines: DeadlineQueue | undefined;
   private readonly offline: OfflineQueue | undefined;
   protected readonly hub: EventHub;
   protected readonly statusQueues = new Set<EventQueue<StatusEvent>>();
@@ -149,6 +150,8 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
     this.tls = options.tls;
     this.settings = resolveSettings(options);
     this.tracker = new RequestTracker({ maxEntries: this.settings.maxListEntries, maxBytes: this.settings.maxListBytes });
+    const timeout = this.settings.requestTimeout;
+    if (Number.isFinite(timeout) && timeout > 0) this.deadlines = new DeadlineQueue(timeout, (request) => this.timedOut(request, timeout));
     if (this.settings.offlineQueue) this.offline = new OfflineQueue(this.settings.offlineQueue);
     this.hub = new EventHub({
       bufferSize: this.settings.eventBufferSize,
@@ -236,12 +239,24 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
     return this.requestNow<T>(kind, key, options);
   }
 
-  private requestNow<T>(kind: RequestKind, key: string, options?: RequestOptions): Promise<T> {
-    let request!: PendingRequest;
-    const reply = new Promise<T>((resolve, reject) => {
-      request = new PendingRequest(kind, key, resolve as (value: unknown) => void, reject);
-    });
-    const signal = options?.signal;
+  private requestNow<T>(kind: RequestKind, key: string, options: RequestOptions | undefined): Promise<T> {
+    const request = new PendingRequest(kind, key);
+    const reply = replyOf<T>(request);
+    if (options !== undefined) return this.requestWith(request, reply, options);
+    // The common case: the default deadline, no signal.
+    try {
+      this.dispatch(request);
+    } catch (error) {
+      request.fail(asError(error));
+      return reply;
+    }
+    this.deadlines?.add(request);
+    return reply;
+  }
+
+  /** A request with options: a signal, a deadline of its own. */
+  private requestWith<T>(request: PendingRequest, reply: Promise<T>, options: RequestOptions): Promise<T> {
+    const signal = options.signal;
     if (signal?.aborted) {
       request.fail(new AbortError(`${describeLine(request.line)} was aborted before it was sent`, { cause: signal.reason }));
       return reply;
@@ -262,10 +277,9 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
       signal.addEventListener('abort', onAbort, { once: true });
       request.onSettle = () => signal.removeEventListener('abort', onAbort);
     }
-    const timeout = options?.timeout;
+    const timeout = options.timeout;
     if (timeout === undefined) {
-      const fallback = this.settings.requestTimeout;
-      if (Number.isFinite(fallback) && fallback > 0) this.deadlines.add(request, Date.now() + fallback);
+      this.deadlines?.add(request);
       return reply;
     }
     if (!Number.isFinite(timeout) || timeout <= 0) return reply;
@@ -359,7 +373,7 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
   private onLine(connection: Connection, line: ServerLine): void {
     if (connection !== this.connection && connection !== this.attempting) return;
     if (this.tracker.handle(line)) {
-      this.deadlines.prune();
+      this.deadlines?.prune();
       return;
     }
     switch (line.type) {
@@ -407,7 +421,8 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
     if (this.state !== 'ready' || !this.connection) return;
     const id = `net-clacks-probe-${++this.probeCounter}`;
     const probe = { seq: 0, sentAt: Date.now(), outstanding: true };
-    const request = new PendingRequest('flush', id, () => (probe.outstanding = false), noop, true);
+    const request = new PendingRequest('flush', id, true);
+    request.resolve = () => (probe.outstanding = false);
     this.send(this.connection, request);
     probe.seq = request.seq;
     this.probe = probe;
@@ -718,7 +733,7 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
     failUnwritten(this.connection, reason);
     this.connection = undefined;
     for (const request of this.tracker.takeAll()) request.fail(reason);
-    this.deadlines.clear();
+    this.deadlines?.clear();
     this.offline?.failAll(reason);
     this.machine.moveTo('closed');
     // A close() still waiting for the socket (destroy() during close()) would

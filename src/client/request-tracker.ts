@@ -28,13 +28,14 @@ import { PermissionDeniedError, ProtocolError, ReplyTooLargeError } from '../err
 import type { ServerLine } from '../wire/server-lines.js';
 import type { OutboundEntry } from '../connection/connection.js';
 import { Fifo } from '../util/fifo.js';
+import { noop } from '../util/noop.js';
 
 /** Requests that expect a reply. */
 export type RequestKind = 'retrieve' | 'keylist' | 'clientlist' | 'flush';
 
 /**
  * A request waiting for its reply. One object per request, no closures: its
- * promise's resolve/reject and its deadline are fields.
+ * promise's resolve/reject are fields, set by {@link replyOf}.
  */
 export class PendingRequest implements OutboundEntry {
   seq = 0;
@@ -42,17 +43,16 @@ export class PendingRequest implements OutboundEntry {
   settled = false;
   /** Answered out of order, still in the queue: skipped when it reaches the head. */
   answered = false;
-  /** When the default deadline passes (ms since epoch), or 0 for none. */
-  deadline = 0;
   /** Cleanup run once the request settles (an abort listener). */
   onSettle: (() => void) | undefined = undefined;
+  /** The caller's promise's resolving functions (see {@link replyOf}). */
+  resolve: (value: unknown) => void = noop;
+  reject: (error: Error) => void = noop;
 
   constructor(
     readonly kind: RequestKind,
     /** RETRIEVE: the name; FLUSH: the id. */
     readonly key: string,
-    private readonly resolve: (value: unknown) => void,
-    private readonly reject: (error: Error) => void,
     /** An internal FLUSH (liveness or permission probe), never seen by a caller. */
     readonly internal = false,
   ) {}
@@ -81,7 +81,7 @@ export class PendingRequest implements OutboundEntry {
   complete(value: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    this.onSettle?.();
+    if (this.onSettle !== undefined) this.onSettle();
     this.resolve(value);
   }
 
@@ -89,9 +89,27 @@ export class PendingRequest implements OutboundEntry {
   fail(error: Error): void {
     if (this.settled) return;
     this.settled = true;
-    this.onSettle?.();
+    if (this.onSettle !== undefined) this.onSettle();
     this.reject(error);
   }
+}
+
+/** The request {@link bindResolvers} is creating a promise for. */
+let binding: PendingRequest | undefined;
+
+/** The one executor of every request's promise: a module function, so no closure (and context) is created per request. */
+function bindResolvers(resolve: (value: unknown) => void, reject: (error: Error) => void): void {
+  const request = binding as PendingRequest;
+  request.resolve = resolve;
+  request.reject = reject;
+}
+
+/** Creates the caller's promise of `request`, settled by its `complete()` / `fail()`. */
+export function replyOf<T>(request: PendingRequest): Promise<T> {
+  binding = request;
+  const reply = new Promise<unknown>(bindResolvers);
+  binding = undefined;
+  return reply as Promise<T>;
 }
 
 /** Bounds of a KEYLIST or CLIENTLIST reply. */
@@ -241,10 +259,13 @@ export class RequestTracker {
   }
 
   private answer(kind: RequestKind, key: string, value: unknown): boolean {
-    this.dropAnsweredHead();
-    const head = this.queue.peek();
+    let head = this.queue.peek();
+    if (head !== undefined && head.answered) {
+      this.dropAnsweredHead();
+      head = this.queue.peek();
+    }
     let request: PendingRequest | undefined;
-    if (head && head.kind === kind && head.key === key) {
+    if (head !== undefined && head.kind === kind && head.key === key) {
       // The usual case: replies come in write order.
       request = this.queue.shift();
     } else {

@@ -259,8 +259,14 @@ export class Connection {
 
   private receive(text: string): void {
     if (this.closed) return;
-    this.options.trace?.('in', text);
+    const trace = this.options.trace;
+    if (trace !== undefined) trace('in', text);
     const line = parseServerLine(text);
+    // After the login every line is the owner's.
+    if (this.authenticated) {
+      this.handlers.onLine(line);
+      return;
+    }
     if (!this.greeted) {
       // PROTOCOL.md "Session start": the first line must start with `CLACKS `.
       if (line.type !== 'greeting') {
@@ -278,7 +284,7 @@ export class Connection {
       }
       return;
     }
-    if (!this.authenticated && line.type === 'overhead') {
+    if (line.type === 'overhead') {
       // `OVERHEAD M Authentication required` belongs to the greeting, not to the application.
       if (line.flags === 'M') return;
       if (line.flags.includes('O')) {

@@ -33,9 +33,16 @@ function traced(channel: diagnostics.TracingChannel<unknown, object>): boolean {
   );
 }
 
+// The command channel's five, held directly: commandsObserved() runs on every call.
+const commandStart = commandChannel.start;
+const commandEnd = commandChannel.end;
+const commandAsyncStart = commandChannel.asyncStart;
+const commandAsyncEnd = commandChannel.asyncEnd;
+const commandError = commandChannel.error;
+
 /** Whether commands are traced: only then build a {@link CommandTraceContext}. */
 export function commandsObserved(): boolean {
-  return traced(commandChannel);
+  return commandStart.hasSubscribers || commandEnd.hasSubscribers || commandAsyncStart.hasSubscribers || commandAsyncEnd.hasSubscribers || commandError.hasSubscribers;
 }
 
 /** Runs a command inside its trace; the promise returned settles as `run()`'s does. */

@@ -65,17 +65,13 @@ export class LineReader {
       this.partial = [];
       this.partialLength = 0;
       if (joined.length > this.maxLineLength) this.fail();
-      this.emit(joined, 0, joined.length, joined.indexOf(CR));
+      this.emit(joined, 0, joined.length);
       start = lf + 1;
       lf = chunk.indexOf(LF, start);
     }
-    // The next CR at or after `start`, found once per CR rather than once per
-    // line, so LF-only input is not rescanned to its end for every line.
-    let nextCr = lf === -1 ? -1 : chunk.indexOf(CR, start);
     while (lf !== -1) {
       if (lf - start > this.maxLineLength) this.fail();
-      if (nextCr !== -1 && nextCr < start) nextCr = chunk.indexOf(CR, start);
-      this.emit(chunk, start, lf, nextCr);
+      this.emit(chunk, start, lf);
       start = lf + 1;
       lf = chunk.indexOf(LF, start);
     }
@@ -96,26 +92,31 @@ export class LineReader {
   }
 
   /**
-   * Emits bytes [start, end) minus every CR; nothing for an empty line.
-   * `cr` is the first CR at or after `start` in `buf`, or -1.
+   * Emits bytes [start, end) minus every CR; nothing for an empty line. The
+   * line is decoded first and searched for a CR as text (a CR byte is a CR
+   * character in UTF-8 and in latin1, and a string search costs less than a
+   * Buffer one); only a line with a stray CR is taken apart as bytes.
    */
-  private emit(buf: Buffer, start: number, end: number, cr: number): void {
+  private emit(buf: Buffer, start: number, end: number): void {
     // Common case: no CR, or just the one before the LF.
     if (end > start && buf[end - 1] === CR) end--;
-    if (cr === -1 || cr >= end) {
-      if (end > start) this.onLine(buf.toString(this.encoding, start, end));
+    if (end <= start) return;
+    // No encoding is UTF-8, and Buffer#toString takes its shortest path then.
+    const line = this.encoding === 'utf8' ? buf.toString(undefined, start, end) : buf.toString(this.encoding, start, end);
+    if (line.indexOf('\r') === -1) {
+      this.onLine(line);
       return;
     }
-    // Stray CRs inside the line: the reference server drops them all.
+    // Stray CRs inside the line: the reference server drops them all, as bytes
+    // (before decoding, so that a CR inside a multi-byte character still joins it).
     const parts: Buffer[] = [];
     let from = start;
-    while (cr !== -1 && cr < end) {
+    for (let cr = buf.indexOf(CR, start); cr !== -1 && cr < end; cr = buf.indexOf(CR, from)) {
       if (cr > from) parts.push(buf.subarray(from, cr));
       from = cr + 1;
-      cr = buf.indexOf(CR, from);
     }
     if (end > from) parts.push(buf.subarray(from, end));
-    const line = Buffer.concat(parts);
-    if (line.length > 0) this.onLine(line.toString(this.encoding));
+    const joined = Buffer.concat(parts);
+    if (joined.length > 0) this.onLine(joined.toString(this.encoding));
   }
 }

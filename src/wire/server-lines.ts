@@ -122,8 +122,9 @@ export function parseServerLine(line: string): ServerLine {
       break;
     case 0x52: // R
       if (line.startsWith('RETRIEVED ')) {
-        pair = splitPair(line.slice(10));
-        return { type: 'retrieved', name: pair[0], value: pair[1] };
+        // The hot path of reads: no intermediate pair.
+        const eq = line.indexOf('=', 10);
+        return eq === -1 ? { type: 'retrieved', name: line.slice(10), value: '' } : { type: 'retrieved', name: line.slice(10, eq), value: line.slice(eq + 1) };
       }
       break;
     case 0x4b: // K
