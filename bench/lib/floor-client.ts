@@ -57,6 +57,11 @@ export class FloorClient {
     return new FloorClient(await login(target, 'net-clacks-bench-floor'));
   }
 
+  /** A floor client on a socket already logged in (the micro benchmark passes an in-memory one). */
+  static fromSocket(socket: net.Socket): FloorClient {
+    return new FloorClient(socket);
+  }
+
   retrieve(name: string): Promise<string | undefined> {
     this.send(`RETRIEVE ${name}\r\n`);
     return new Promise((resolve, reject) => {

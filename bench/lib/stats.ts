@@ -42,15 +42,16 @@ export const collectGarbage = runInNewContext('gc') as () => void;
 export async function alternate<K extends string, T>(rounds: number, runners: Record<K, () => Promise<T>>): Promise<Record<K, T[]>> {
   const names = Object.keys(runners) as K[];
   const result = {} as Record<K, T[]>;
+  const gc = process.env.BENCH_NO_GC ? () => {} : collectGarbage;
   for (const name of names) {
     result[name] = [];
-    collectGarbage();
+    gc();
     await runners[name]();
   }
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < names.length; i++) {
       const name = names[(round + i) % names.length] as K;
-      collectGarbage();
+      gc();
       result[name].push(await runners[name]());
     }
   }

@@ -26,7 +26,7 @@ import { EventHub } from '../events/event-hub.js';
 import type { EventQueue } from '../events/event-queue.js';
 import type { StatusEvent } from '../events/types.js';
 import { encodeAuthToken } from '../wire/client-commands.js';
-import type { ServerLine } from '../wire/server-lines.js';
+import { parseServerLine } from '../wire/server-lines.js';
 import { OfflineQueue, type QueueableCommand } from './offline-queue.js';
 import { describeTarget, type ClientOptions, type ResolvedTarget } from './options.js';
 import { PendingRequest, replyOf, RequestTracker, type RequestKind } from './request-tracker.js';
@@ -243,12 +243,17 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
     const request = new PendingRequest(kind, key);
     const reply = replyOf<T>(request);
     if (options !== undefined) return this.requestWith(request, reply, options);
-    // The common case: the default deadline, no signal.
-    try {
-      this.dispatch(request);
-    } catch (error) {
-      request.fail(asError(error));
-      return reply;
+    // The common case: connected, room in the write buffer, the default deadline, no signal.
+    const connection = this.connection;
+    if (connection !== undefined && this.machine.state === 'ready' && connection.bufferedLength <= this.settings.maxWriteBuffer) {
+      this.send(connection, request);
+    } else {
+      try {
+        this.dispatch(request);
+      } catch (error) {
+        request.fail(asError(error));
+        return reply;
+      }
     }
     this.deadlines?.add(request);
     return reply;
@@ -370,8 +375,14 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
 
   // ---------------------------------------------------------------- incoming
 
-  private onLine(connection: Connection, line: ServerLine): void {
+  private onLine(connection: Connection, text: string): void {
     if (connection !== this.connection && connection !== this.attempting) return;
+    // The commonest line, the reply to the oldest read, is matched on its text.
+    if (this.tracker.answerHead(text)) {
+      this.deadlines?.prune();
+      return;
+    }
+    const line = parseServerLine(text);
     if (this.tracker.handle(line)) {
       this.deadlines?.prune();
       return;

@@ -7,7 +7,7 @@
  */
 import { platform, type PlatformLineReader } from '#platform';
 import { AuthenticationError, ClacksError, ConnectionError, ProtocolError } from '../errors.js';
-import { parseServerLine, type ServerLine } from '../wire/server-lines.js';
+import { parseServerLine } from '../wire/server-lines.js';
 import { noop } from '../util/noop.js';
 import type { Transport } from './transport.js';
 
@@ -49,8 +49,13 @@ export interface QueuedEntry extends OutboundEntry {
 
 /** Callbacks from a {@link Connection} to its owner. */
 export interface ConnectionHandlers {
-  /** Every line after the greeting, in order (auth replies included). */
-  onLine(line: ServerLine): void;
+  /**
+   * Every line after the greeting, in order, as text (CR removed, never
+   * empty): the lines of the login the connection handles itself are not
+   * passed on. The owner parses them (`parseServerLine`), which lets it
+   * match the commonest replies on the text without building a record.
+   */
+  onLine(text: string): void;
   /** The socket is gone; `error` says why (undefined after a clean close we asked for). */
   onClose(error: Error | undefined): void;
 }
@@ -261,12 +266,12 @@ export class Connection {
     if (this.closed) return;
     const trace = this.options.trace;
     if (trace !== undefined) trace('in', text);
-    const line = parseServerLine(text);
     // After the login every line is the owner's.
     if (this.authenticated) {
-      this.handlers.onLine(line);
+      this.handlers.onLine(text);
       return;
     }
+    const line = parseServerLine(text);
     if (!this.greeted) {
       // PROTOCOL.md "Session start": the first line must start with `CLACKS `.
       if (line.type !== 'greeting') {
@@ -302,7 +307,7 @@ export class Connection {
         return;
       }
     }
-    this.handlers.onLine(line);
+    this.handlers.onLine(text);
   }
 
   /** Records why the connection ended (first reason wins) and drops the socket. */
