@@ -42,16 +42,15 @@ export const collectGarbage = runInNewContext('gc') as () => void;
 export async function alternate<K extends string, T>(rounds: number, runners: Record<K, () => Promise<T>>): Promise<Record<K, T[]>> {
   const names = Object.keys(runners) as K[];
   const result = {} as Record<K, T[]>;
-  const gc = process.env.BENCH_NO_GC ? () => {} : collectGarbage;
   for (const name of names) {
     result[name] = [];
-    gc();
+    collectGarbage();
     await runners[name]();
   }
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < names.length; i++) {
       const name = names[(round + i) % names.length] as K;
-      gc();
+      collectGarbage();
       result[name].push(await runners[name]());
     }
   }

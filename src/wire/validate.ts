@@ -13,7 +13,6 @@ const BAD_NAME = /[\s=\x00-\x1f\x7f-\x9f]/;
  * would never match its request.
  */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const LINE_BREAK = /[\r\n]/;
 /**
  * Printable ASCII but `=`: a name made only of these needs no other check.
  * One test of this class is a third cheaper than the two checks it spares
@@ -42,7 +41,7 @@ export function validateName(name: unknown, argument = 'name'): string {
  */
 export function validateValue(value: unknown, argument = 'value'): string {
   if (typeof value !== 'string') throw new ValidationError(argument, `expected a string, got ${describe(value)}`);
-  if (LINE_BREAK.test(value)) {
+  if (hasLineBreak(value)) {
     throw new ValidationError(argument, 'contains CR or LF (encode multi-line values with a codec, e.g. createCache)');
   }
   return value;
@@ -69,7 +68,7 @@ export function validateIdentification(name: unknown, argument = 'name'): string
 export function validateText(text: unknown, argument: string): string {
   if (typeof text !== 'string') throw new ValidationError(argument, `expected a string, got ${describe(text)}`);
   if (text.length === 0) throw new ValidationError(argument, 'must not be empty');
-  if (LINE_BREAK.test(text)) throw new ValidationError(argument, 'contains CR or LF');
+  if (hasLineBreak(text)) throw new ValidationError(argument, 'contains CR or LF');
   return text;
 }
 
@@ -86,6 +85,11 @@ export function validateStep(step: unknown, argument = 'step'): string {
   if (typeof step === 'bigint') return step.toString();
   if (typeof step === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(step)) return step;
   throw new ValidationError(argument, `expected a number or numeric string, got ${describe(step)}`);
+}
+
+/** Whether `text` holds a CR or an LF (two string searches cost less than a regex test: values are checked on every write). */
+function hasLineBreak(text: string): boolean {
+  return text.indexOf('\n') !== -1 || text.indexOf('\r') !== -1;
 }
 
 function describe(value: unknown): string {
