@@ -72,7 +72,7 @@ export interface ConnectionOptions {
 }
 
 /** Writes are flushed at once when this many characters are waiting. */
-const FLUSH_THRESHOLD = 64 * 1024;
+const FLUSH_THRESHOLD = 256 * 1024;
 
 export class Connection {
   /** The server's identification from its `CLACKS` greeting. */
