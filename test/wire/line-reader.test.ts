@@ -31,6 +31,13 @@ describe('LineReader framing', () => {
     expect(lines).toEqual(['STORE cr=xy', 'RETRIEVE cr', 'ABC']);
   });
 
+  it('drops a CR inside a multi-byte UTF-8 character as a byte, before decoding (as the reference server does)', () => {
+    const { reader, lines } = recorder();
+    // "€" is E2 82 AC; a stray CR between its bytes must not break it into U+FFFD.
+    feed(reader, Buffer.from([0x53, 0x45, 0x54, 0x20, 0x65, 0x3d, 0xe2, 0x0d, 0x82, 0xac, 0x0d, 0x0a]));
+    expect(lines).toEqual(['SET e=€']);
+  });
+
   it('ignores empty lines, including lines made only of CRs', () => {
     const { reader, lines } = recorder();
     feed(reader, '\r\n\n\r\r\n\nSTORE lead=\r\n\r\nRETRIEVE lead\r\n\r\n');
