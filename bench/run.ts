@@ -105,7 +105,7 @@ async function main(): Promise<number> {
     try {
       if (values.profile) {
         mkdirSync(outDir, { recursive: true });
-        await profiled(name, outDir, run, log);
+        await profiled(name, outDir, run, log, server);
       } else await run();
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);

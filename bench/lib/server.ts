@@ -6,7 +6,7 @@
  * 127.0.0.1 with the committed test certificate.
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,8 @@ export interface BenchServer {
   readonly user: { username: string; password: string };
   readonly unix: { path: string } | undefined;
   readonly tls: { host: string; port: number; ca: Buffer | undefined } | undefined;
+  /** A server in its own process: starts its CPU profile; the function returned stops it and writes `file`. */
+  profile?: (() => Promise<(file: string) => Promise<void>>) | undefined;
   close(): Promise<void>;
 }
 
@@ -56,7 +58,7 @@ export async function startBenchServer(inChild: boolean): Promise<BenchServer> {
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   if (!inChild) {
     const server = await startEmbedded(spec);
-    return describe('in-process', server.addresses, async () => {
+    return describe('in-process', server.addresses, undefined, async () => {
       await server.close();
       cleanup();
     });
@@ -64,8 +66,26 @@ export async function startBenchServer(inChild: boolean): Promise<BenchServer> {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('../server-child.ts', import.meta.url)), JSON.stringify(spec)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const addresses = await firstLine(child);
-  return describe('child-process', JSON.parse(addresses) as Address[], async () => {
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const next = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void => reject(new Error(`the server process exited (code ${code})`));
+      child.once('exit', onExit);
+      lines.once('line', (line) => {
+        child.off('exit', onExit);
+        resolve(line);
+      });
+    });
+  const addresses = await next();
+  const profile = async (): Promise<(file: string) => Promise<void>> => {
+    child.stdin?.write('profile-start\n');
+    await next();
+    return async (file: string) => {
+      child.stdin?.write(`profile-stop ${file}\n`);
+      await next();
+    };
+  };
+  return describe('child-process', JSON.parse(addresses) as Address[], profile, async () => {
     child.stdin?.end();
     await new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
@@ -78,23 +98,12 @@ export async function startBenchServer(inChild: boolean): Promise<BenchServer> {
 
 type Address = { kind: 'unix'; path: string } | { kind: 'tls'; host: string; port: number };
 
-function describe(mode: string, addresses: readonly Address[], close: () => Promise<void>): BenchServer {
+function describe(mode: string, addresses: readonly Address[], profile: BenchServer['profile'], close: () => Promise<void>): BenchServer {
   let unix: BenchServer['unix'];
   let tlsAddress: BenchServer['tls'];
   for (const address of addresses) {
     if (address.kind === 'unix') unix = { path: address.path };
     else tlsAddress = { host: address.host, port: address.port, ca: TLS_CA };
   }
-  return { mode, user: BENCH_USER, unix, tls: tlsAddress, close };
-}
-
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.once('line', (line) => {
-      lines.close();
-      resolve(line);
-    });
-    child.once('exit', (code) => reject(new Error(`the server process exited (code ${code}) before it was ready`)));
-  });
+  return { mode, user: BENCH_USER, unix, tls: tlsAddress, profile, close };
 }

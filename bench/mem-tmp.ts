@@ -1,0 +1,32 @@
+import { connectFloor, connectRaw, connectSdk } from './lib/context.js';
+import { loadSdk } from './lib/sdk.js';
+import { startBenchServer } from './lib/server.js';
+import { collectGarbage } from './lib/stats.js';
+import { keyNames, prepareKeys } from './lib/workloads.js';
+await loadSdk(false);
+const server = await startBenchServer(true);
+const raw = await connectRaw(server);
+const keys = keyNames(1000);
+await prepareKeys(raw, keys);
+const which = process.argv[2] ?? 'sdk';
+const client = which === 'floor' ? await connectFloor(server) : await connectSdk(server);
+for (let r = 0; r < 2; r++) { const w = []; for (let i = 0; i < 100_000; i++) w.push(client.retrieve(keys[i % 1000]!)); await Promise.all(w); }
+collectGarbage();
+const base = process.memoryUsage().heapUsed;
+const replies = new Array(100_000);
+for (let i = 0; i < 100_000; i++) replies[i] = client.retrieve(keys[i % 1000]!);
+const afterIssue = process.memoryUsage().heapUsed;
+if (process.argv[3] === 'snap') { const v8 = await import('node:v8'); v8.writeHeapSnapshot(`/tmp/heap-${which}.heapsnapshot`); }
+collectGarbage();
+const liveIssued = process.memoryUsage().heapUsed;
+let peak = liveIssued;
+const t = setInterval(() => { peak = Math.max(peak, process.memoryUsage().heapUsed); }, 2);
+const all = Promise.all(replies);
+await all;
+clearInterval(t);
+const afterAll = process.memoryUsage().heapUsed;
+collectGarbage();
+const liveDone = process.memoryUsage().heapUsed;
+const mb = (n: number) => ((n - base) / 1048576).toFixed(1);
+console.log(which, 'after issue', mb(afterIssue), 'live after issue', mb(liveIssued), 'peak during replies', mb(peak), 'after all', mb(afterAll), 'live after all (values+array)', mb(liveDone));
+await client.close(); await raw.close(); await server.close();
