@@ -39,7 +39,7 @@ const OPT_IN = new Set<string>(['browser', 'peers']);
 
 const USAGE = `usage: npm run bench -- [options]
   --smoke             tiny sizes, one round: checks that everything runs (CI)
-  --rounds N          measured rounds per scenario (default 5; smoke 1)
+  --rounds N          measured rounds per scenario (default 9; smoke 1)
   --in-process        run the embedded server in the benchmark's process (default: its own
                       process, so that CPU per operation is the client's alone)
   --server-process    the default (kept for old command lines)
@@ -79,7 +79,7 @@ async function main(): Promise<number> {
   if (values.peers) only.add('peers');
   for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario ${name}\n${USAGE}`);
   const smoke = values.smoke;
-  const rounds = Number(values.rounds ?? (smoke ? 1 : 5));
+  const rounds = Number(values.rounds ?? (smoke ? 1 : 9));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
   const outDir = resolve(values.out ?? join(import.meta.dirname, 'results'));
   const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);

@@ -8,7 +8,7 @@ import { sdk } from './sdk.js';
 import { FloorClient } from './floor-client.js';
 import { RawClient, type RawTarget } from './raw-client.js';
 import type { BenchServer } from './server.js';
-import { sample, type Measured, type Sample } from './stats.js';
+import { percentile, sample, type Measured, type Sample } from './stats.js';
 
 /** Operation counts; `--smoke` divides them so CI only checks that everything still runs. */
 export interface Sizes {
@@ -113,6 +113,18 @@ export function connectFloor(server: BenchServer, transport: Transport = 'unix')
   return FloorClient.connect(rawTarget(server, transport));
 }
 
+/**
+ * The median of the round-by-round ratios `a[i] / b[i]`: each round of one
+ * runner against the round of the other run beside it (alternate() runs
+ * them back to back), so that the machine's drift between rounds cancels.
+ * On a loaded machine a round's rate can move by 2x; this ratio moves far
+ * less than the ratio of the two medians.
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number | undefined {
+  const ratios = a.flatMap((value, i) => (b[i] ? [value / (b[i] as number)] : []));
+  return ratios.length > 0 ? percentile(ratios, 50) : undefined;
+}
+
 /** Rates and CPU per operation of measured rounds. */
 export function rates(rounds: readonly Measured[]): { rate: Sample; cpu: Sample } {
   return { rate: sample(rounds.map((round) => round.rate)), cpu: sample(rounds.map((round) => round.cpu)) };
@@ -123,7 +135,8 @@ export const FLOOR_TARGET = 0.9;
 
 /**
  * A throughput row from the rounds of the raw baseline, the floor and the
- * SDK: medians, both ratios, CPU per operation, and the floor target.
+ * SDK: medians, both ratios (round by round, see {@link pairedRatio}), CPU
+ * per operation, and the floor target.
  */
 export function throughputRow(fields: {
   id: string;
@@ -140,13 +153,13 @@ export function throughputRow(fields: {
   const raw = rates(fields.raw);
   const sdk = rates(fields.sdk);
   const floor = fields.floor ? rates(fields.floor) : undefined;
-  const ratio = ratioOf(sdk.rate, raw.rate);
-  const ratioFloor = floor ? ratioOf(sdk.rate, floor.rate) : undefined;
+  const ratio = pairedRatio(sdk.rate.rounds, raw.rate.rounds);
+  const ratioFloor = floor ? pairedRatio(sdk.rate.rounds, floor.rate.rounds) : undefined;
   const notes = [...(fields.notes ?? []), `SDK >= 0.8x raw (the earlier target): ${(ratio ?? 0) >= 0.8 ? 'met' : 'missed'}`];
   let target: Row['target'];
   if (fields.target && floor) {
     const cpuLimit = fields.target.cpuLimit;
-    const cpuRatio = sdk.cpu.median / floor.cpu.median;
+    const cpuRatio = pairedRatio(sdk.cpu.rounds, floor.cpu.rounds) ?? Number.NaN;
     const speedMet = (ratioFloor ?? 0) >= FLOOR_TARGET;
     const cpuMet = cpuLimit === undefined || cpuRatio <= cpuLimit;
     if (cpuLimit !== undefined) notes.push(`SDK CPU per op / floor's: ${cpuRatio.toFixed(2)}x (target <= ${cpuLimit}x)`);

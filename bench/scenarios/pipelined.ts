@@ -5,7 +5,7 @@
  * Unix socket and over TLS.
  * @module
  */
-import { connectFloor, connectRaw, connectSdk, rates, ratioOf, throughputRow, type Context, type Row, type Transport } from '../lib/context.js';
+import { connectFloor, connectRaw, connectSdk, pairedRatio, rates, throughputRow, type Context, type Row, type Transport } from '../lib/context.js';
 import { alternate, type Measured } from '../lib/stats.js';
 import { keyNames, prepareKeys, rawPipelined, sdkPipelined } from '../lib/workloads.js';
 
@@ -57,9 +57,9 @@ export async function pipelinedRetrieve(ctx: Context, transport: Transport): Pro
         better: 'higher',
         raw: rawFigures.rate,
         sdk: untimed.rate,
-        ratio: ratioOf(untimed.rate, rawFigures.rate),
+        ratio: pairedRatio(untimed.rate.rounds, rawFigures.rate.rounds),
         floor: floorFigures.rate,
-        ratioFloor: ratioOf(untimed.rate, floorFigures.rate),
+        ratioFloor: pairedRatio(untimed.rate.rounds, floorFigures.rate.rounds),
         cpu: { raw: rawFigures.cpu, floor: floorFigures.cpu, sdk: untimed.cpu },
       });
     }
