@@ -76,6 +76,8 @@ const LF_PER_MESSAGE = 7;
 
 export async function peers(ctx: Context, executable: string): Promise<PeersReport> {
   const { sizes } = ctx;
+  // Six clients on four workloads: at most 5 rounds, so that the section stays within a few minutes.
+  const peerRounds = Math.min(ctx.rounds, 5);
   const keys = keyNames(sizes.pipelinedWindow);
   const [firstKey] = keys as [string, ...string[]];
   const redis: RedisServer = await startRedis(executable);
@@ -94,7 +96,9 @@ export async function peers(ctx: Context, executable: string): Promise<PeersRepo
     const ioredisSub = new Redis({ path: redis.path, lazyConnect: true });
     await Promise.all([ioredis.connect(), ioredisAuto.connect(), ioredisSub.connect()]);
     closers.push(() => ioredis.quit(), () => ioredisAuto.quit(), () => ioredisSub.quit());
-    const nodeRedis = createClient({ socket: { path: redis.path, tls: false } }) as RedisClientType;
+    // node-redis gives every command a 5 s deadline by default; a burst of 100,000 SETs on a
+    // loaded machine outlasts it. 30 s, as net-clacks's default request deadline.
+    const nodeRedis = createClient({ socket: { path: redis.path, tls: false }, commandOptions: { timeout: 30_000 } }) as RedisClientType;
     const nodeRedisSub = nodeRedis.duplicate();
     await Promise.all([nodeRedis.connect(), nodeRedisSub.connect()]);
     closers.push(() => nodeRedis.close(), () => nodeRedisSub.close());
@@ -111,7 +115,7 @@ export async function peers(ctx: Context, executable: string): Promise<PeersRepo
 
     type Clients = Record<string, { server: 'redis' | 'clacks'; run: () => Promise<Measured> }>;
     const measure = async (clients: Clients): Promise<Array<{ client: string; server: 'redis' | 'clacks'; rounds: Measured[] }>> => {
-      const rounds = await alternate<string, Measured>(ctx.rounds, Object.fromEntries(Object.entries(clients).map(([name, client]) => [name, client.run])));
+      const rounds = await alternate<string, Measured>(peerRounds, Object.fromEntries(Object.entries(clients).map(([name, client]) => [name, client.run])));
       return Object.entries(clients).map(([name, client]) => ({ client: name, server: client.server, rounds: rounds[name] as Measured[] }));
     };
 
@@ -159,7 +163,7 @@ export async function peers(ctx: Context, executable: string): Promise<PeersRepo
       [SDK]: { server: 'clacks', run: () => sdkSequential(sdk, firstKey, sizes.sequentialCount) },
     };
     const sequentialRounds = await alternate<string, Latency>(
-      ctx.rounds,
+      peerRounds,
       Object.fromEntries(Object.entries(sequentialRunners).map(([name, client]) => [name, client.run])),
     );
 
