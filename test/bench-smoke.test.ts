@@ -25,10 +25,21 @@ describe('bench smoke run', () => {
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     const file = join(outDir, 'smoke.json');
     expect(existsSync(file)).toBe(true);
-    const report = JSON.parse(readFileSync(file, 'utf8')) as { kind: string; smoke: boolean; rows: unknown[]; errors: string[] };
+    const report = JSON.parse(readFileSync(file, 'utf8')) as {
+      kind: string;
+      smoke: boolean;
+      rows: Array<{ id: string; floor?: { median: number }; cpu?: { sdk?: { median: number } } }>;
+      errors: string[];
+    };
     expect(report.kind).toBe('net-clacks-bench');
     expect(report.smoke).toBe(true);
     expect(report.rows.length).toBeGreaterThan(0);
+    // The floor client runs beside raw and the SDK, and every such row has the client's CPU per operation.
+    for (const id of ['pipelined-retrieve.unix', 'store-burst', 'fanout.events']) {
+      const row = report.rows.find((candidate) => candidate.id === id);
+      expect(row?.floor?.median, id).toBeGreaterThan(0);
+      expect(row?.cpu?.sdk?.median, id).toBeGreaterThan(0);
+    }
     expect(report.errors).toEqual([]);
     expect(existsSync(join(outDir, 'smoke.svg'))).toBe(true);
   }, 180_000);
