@@ -71,7 +71,11 @@ export interface ConnectionOptions {
   trace?: ((direction: 'in' | 'out', text: string) => void) | undefined;
 }
 
-/** Writes are flushed at once when this many characters are waiting. */
+/**
+ * Writes are flushed at once when this many characters are waiting. Measured
+ * on STORE bursts: 256 KiB took less CPU per write than 64 KiB, 96 KiB or
+ * 1 MiB.
+ */
 const FLUSH_THRESHOLD = 256 * 1024;
 
 export class Connection {
@@ -86,6 +90,8 @@ export class Connection {
   private pending = '';
   /** What `pending` holds: entries, or plain write lines of the current batch. */
   private pendingEntries: Array<OutboundEntry | string> = [];
+  /** How many of `pendingEntries` are entries (a burst of plain writes has none to tell). */
+  private pendingObjects = 0;
   private flushScheduled = false;
   private currentBatch: WriteBatch | undefined;
   private waitingForDrain = false;
@@ -164,6 +170,7 @@ export class Connection {
   write(entry: OutboundEntry): void {
     this.pending += entry.line;
     this.pendingEntries.push(entry);
+    this.pendingObjects++;
     this.scheduleFlush();
   }
 
@@ -191,6 +198,7 @@ export class Connection {
       typeof entry === 'string' ? { line: entry, seq: 0, written: batch?.resolve ?? noop, fail: batch?.reject ?? noop } : entry,
     );
     this.pendingEntries = [];
+    this.pendingObjects = 0;
     this.pending = '';
     this.currentBatch = undefined;
     return entries;
@@ -235,14 +243,17 @@ export class Connection {
     if (this.waitingForDrain || this.pending === '' || this.closed) return;
     const text = this.pending;
     const entries = this.pendingEntries;
+    const objects = this.pendingObjects;
     const batch = this.currentBatch;
     this.pending = '';
     this.pendingEntries = [];
+    this.pendingObjects = 0;
     this.currentBatch = undefined;
     this.options.trace?.('out', text);
     // Backpressure: when the socket's buffer is full, later writes wait for 'drain'.
     if (!this.socket.write(text)) this.waitingForDrain = true;
     batch?.resolve();
+    if (objects === 0) return;
     // Re-sent writes of one old batch share one `written`: call it once.
     let last: (() => void) | undefined;
     for (let i = 0; i < entries.length; i++) {
