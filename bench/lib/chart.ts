@@ -7,7 +7,7 @@
  * and the peers (redis-server). No dependency: strings in, one SVG out.
  * @module
  */
-import type { Row } from './context.js';
+import { pairedRatio, type Row } from './context.js';
 import { formatCpu, formatFigure, type BenchReport } from './report.js';
 
 interface Bar {
@@ -45,21 +45,23 @@ function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** Speed relative to raw: > 1 is faster, whichever way the unit points. */
+/** Speed relative to raw: > 1 is faster, whichever way the unit points (the row's own ratio: round by round where it has one). */
 function relative(row: Row): number | undefined {
   if (!row.raw || !row.sdk || row.raw.median === 0 || row.sdk.median === 0) return undefined;
-  return row.better === 'higher' ? row.sdk.median / row.raw.median : row.raw.median / row.sdk.median;
+  const ratio = row.ratio ?? row.sdk.median / row.raw.median;
+  return row.better === 'higher' ? ratio : 1 / ratio;
 }
 
-/** The SDK relative to the floor: > 1 is faster. */
+/** The SDK relative to the floor: > 1 is faster (the row's round-by-round ratio). */
 function relativeToFloor(row: Row): number | undefined {
   if (!row.floor || !row.sdk || row.floor.median === 0 || row.sdk.median === 0) return undefined;
-  return row.better === 'higher' ? row.sdk.median / row.floor.median : row.floor.median / row.sdk.median;
+  const ratio = row.ratioFloor ?? row.sdk.median / row.floor.median;
+  return row.better === 'higher' ? ratio : 1 / ratio;
 }
 
 function speedPanel(rows: Row[]): Panel {
   return {
-    title: 'Speed relative to the raw baseline, same server, same run (raw = 1.0; longer is better); SDK/floor beside SDK/raw',
+    title: 'Speed relative to the raw baseline, same server, same run (raw = 1.0; longer is better; round by round); SDK/floor beside SDK/raw',
     axis: 'relative speed',
     reference: { value: 0.8, label: '0.8x raw' },
     groups: rows
@@ -69,7 +71,8 @@ function speedPanel(rows: Row[]): Panel {
         const toFloor = relativeToFloor(row);
         const bars: Bar[] = [{ name: 'raw', value: 1, text: `raw ${formatFigure(row.raw?.median, row.unit)} ${row.unit}`, color: COLORS.raw }];
         if (row.floor && row.raw) {
-          const floorSpeed = row.better === 'higher' ? row.floor.median / row.raw.median : row.raw.median / row.floor.median;
+          const floorRatio = pairedRatio(row.floor.rounds, row.raw.rounds) ?? row.floor.median / row.raw.median;
+          const floorSpeed = row.better === 'higher' ? floorRatio : 1 / floorRatio;
           bars.push({ name: 'floor', value: floorSpeed, text: `floor ${formatFigure(row.floor.median, row.unit)} ${row.unit} (${floorSpeed.toFixed(2)}x raw)`, color: COLORS.floor });
         }
         bars.push({
@@ -212,7 +215,8 @@ export function renderChart(report: BenchReport): string {
   const panels = [
     speedPanel(report.rows.filter((row) => row.unit !== 'MB')),
     floorPanel(report.rows.filter((row) => row.unit !== 'MB')),
-    cpuPanel(report.rows.filter((row) => row.unit !== 'MB' && report.settings.serverMode !== 'in-process')),
+    // Throughput rows only: a sequential read costs tens of µs of wake-ups, which would flatten the rest.
+    cpuPanel(report.rows.filter((row) => row.better === 'higher' && report.settings.serverMode !== 'in-process')),
     memoryPanel(report.rows.filter((row) => row.unit === 'MB')),
     serverPanel(report),
     peersPanel(report),
