@@ -44,6 +44,9 @@ describe('clacks gateway', () => {
     await gateway.waitFor(/gateway listening on ws:\/\/127\.0\.0\.1:\d+\/, bridging to clacks\+unix:/);
     const client = await createClient(withCredentials(printedUrl(gateway), 'exampleuser', 'unsafepassword'));
     await client.store('cli::gateway', 'through the CLI');
+    // store() resolves once handed to the WebSocket; the gateway (another process) may not
+    // have passed it on yet when a direct connection reads. FLUSHED says the server has it.
+    await client.flush();
     const direct = await env.connect('unix');
     expect(await direct.retrieve('cli::gateway')).toBe('through the CLI');
     await client.close();
