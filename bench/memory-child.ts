@@ -61,24 +61,15 @@ let dropped = 0;
 const publisher = new FanoutPublisher(publisherSocket, spec.fanoutBatch, spec.fanoutCredit);
 switch (spec.mode) {
   case 'sdk-events':
-    dropped = (await sdkEventsRound(publisher, sdkClient!, spec.count)).dropped;
-    break;
   case 'floor-events':
-    dropped = (await sdkEventsRound(publisher, floorClient!, spec.count)).dropped;
+    dropped = (await sdkEventsRound(publisher, (sdkClient ?? floorClient)!, spec.count)).dropped;
     break;
   case 'raw-events':
     await rawFanoutRound(publisher, rawConsumer!, spec.count);
     break;
-  case 'sdk-inflight': {
-    const client = sdkClient!;
-    const replies = new Array<Promise<string | undefined>>(spec.count);
-    for (let i = 0; i < spec.count; i++) replies[i] = client.retrieve(keys[i % 1000] as string);
-    sampleNow();
-    await Promise.all(replies);
-    break;
-  }
+  case 'sdk-inflight':
   case 'floor-inflight': {
-    const client = floorClient!;
+    const client = (sdkClient ?? floorClient)!;
     const replies = new Array<Promise<string | undefined>>(spec.count);
     for (let i = 0; i < spec.count; i++) replies[i] = client.retrieve(keys[i % 1000] as string);
     sampleNow();

@@ -81,27 +81,24 @@ class FakeServer {
   }
 }
 
+/** The SDK's side: the Transport interface over a {@link FakeSocket}. */
 class FakeTransport implements Transport {
-  private handlers: TransportHandlers | undefined;
-  private readonly server = new FakeServer((chunk) => this.handlers?.onData(chunk));
-  private closed = false;
+  private readonly socket = new FakeSocket();
   bytesWritten = 0;
   bytesRead = 0;
   readonly bufferedAmount = 0;
   start(handlers: TransportHandlers): void {
-    this.handlers = handlers;
+    this.socket.on('data', (chunk) => handlers.onData(chunk as Buffer));
+    this.socket.on('close', () => handlers.onClose());
   }
   write(text: string): boolean {
-    this.server.receive(text);
-    return true;
+    return this.socket.write(text);
   }
   end(): void {
-    this.destroy();
+    this.socket.end();
   }
   destroy(): void {
-    if (this.closed) return;
-    this.closed = true;
-    setImmediate(() => this.handlers?.onClose());
+    this.socket.destroy();
   }
 }
 
