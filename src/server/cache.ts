@@ -45,6 +45,11 @@ export class Cache {
     return [...this.entries.keys()].sort();
   }
 
+  /** The names KEYLIST lists, in no particular order (the KEYLIST stream sorts them a slice at a time). */
+  keyNames(): string[] {
+    return [...this.entries.keys()];
+  }
+
   /** A copy of every entry, for saving. */
   snapshot(): Array<[string, string]> {
     return [...this.entries];
