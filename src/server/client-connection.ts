@@ -159,9 +159,9 @@ export class ClientConnection {
     return this.out.bytes + (this.later?.bytes ?? 0) + this.inSocket;
   }
 
-  /** Bytes of its input held in memory: the unfinished line's buffer and the lines waiting to run. */
+  /** Bytes of its input held: the unfinished line and the lines waiting to run. */
   get inputLength(): number {
-    return this.reader.allocatedBytes + this.heldBytes;
+    return this.reader.bufferedBytes + this.heldBytes;
   }
 
   /** Its lines are waiting (held) rather than running. */
@@ -264,6 +264,8 @@ export class ClientConnection {
   end(lastWords = ''): void {
     if (this.closing) return;
     this.closing = true;
+    // Whatever it sends now would only be read and thrown away.
+    this.updateReading();
     this.endStream();
     if (lastWords !== '') {
       this.out.push(lastWords);

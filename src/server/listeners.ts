@@ -61,9 +61,12 @@ async function listenTls(options: TlsListenerOptions, handshakeTimeout: number, 
       cert: options.tls.cert,
       key: options.tls.key,
       handshakeTimeout: handshakeTimeout > 0 ? handshakeTimeout : 0x7fffffff,
-      allowHalfOpen: true, // as for Unix sockets above
+      // Not half-open during the handshake: a peer that hangs up then is gone at
+      // once, instead of holding an unauthenticated place until the timeout.
+      allowHalfOpen: false,
     },
     (socket) => {
+      socket.allowHalfOpen = true; // from now on, as for Unix sockets above
       socket.disableRenegotiation();
       events.onClient(socket, 'tls');
     },

@@ -48,9 +48,10 @@ const EMPTY = Buffer.alloc(0);
  * Splits Buffer chunks into lines and hands each non-empty one to `onLine`.
  *
  * The bytes of an unfinished line are copied into one buffer that grows by
- * doubling (never past the line limit), so holding N bytes costs about N to
- * 2N bytes whatever the chunk sizes were: a peer that sends one byte at a
- * time costs no more than one that sends 64 KiB at once.
+ * half its size at a time (never past the line limit), so holding N bytes
+ * costs N to 1.5 N bytes (at least 256) whatever the chunk sizes were: a peer
+ * that sends one byte at a time costs no more than one that sends 64 KiB at
+ * once.
  */
 export class LineReader {
   /**
@@ -75,7 +76,7 @@ export class LineReader {
     return this.partialLength;
   }
 
-  /** Bytes allocated for that line (at most about twice `bufferedBytes`, or 1 KiB). */
+  /** Bytes allocated for that line: at most 1.5 times `bufferedBytes` (or 1 KiB between lines). */
   get allocatedBytes(): number {
     return this.partial.length;
   }
@@ -131,8 +132,9 @@ export class LineReader {
   private append(chunk: Buffer, start: number, end: number): void {
     const needed = this.partialLength + end - start;
     if (needed > this.partial.length) {
-      // Doubling keeps the copying linear; the limit (plus the LF's CR) caps the size.
-      const capacity = Math.max(needed, Math.min(Math.max(INITIAL_CAPACITY, this.partial.length * 2), this.maxLineLength + 1));
+      // Geometric growth keeps the copying linear; the limit (plus the LF's CR) caps the size.
+      const grownBy = this.partial.length + (this.partial.length >> 1);
+      const capacity = Math.max(needed, Math.min(Math.max(INITIAL_CAPACITY, grownBy), this.maxLineLength + 1));
       // Not from the shared pool: a small kept buffer must not pin an 8 KiB slab.
       const grown = Buffer.allocUnsafeSlow(capacity);
       this.partial.copy(grown, 0, 0, this.partialLength);

@@ -225,21 +225,21 @@ describe('LineReader memory for an unfinished line (issue 10, finding 2)', () =>
     const growth = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
     expect(growth).toBeLessThan(count * 16);
     expect(reader.bufferedBytes).toBe(count + 14);
-    expect(reader.allocatedBytes).toBeLessThanOrEqual(2 * reader.bufferedBytes + 1024);
+    expect(reader.allocatedBytes).toBeLessThanOrEqual(1.5 * reader.bufferedBytes + 1024);
     reader.push(Buffer.from('\r\n', 'latin1'));
     expect(lines).toEqual([`STORE dribble=${'x'.repeat(count)}`]);
     // A finished long line lets its buffer go.
     expect(reader.allocatedBytes).toBe(0);
   });
 
-  it('keeps the allocation within twice the held bytes whatever the chunk sizes', () => {
+  it('keeps the allocation within 1.5 times the held bytes whatever the chunk sizes', () => {
     const { reader } = recorder({ maxLineLength: 1 << 20 });
     let held = 0;
     for (const size of [1, 7, 300, 5, 4096, 1, 65536, 3, 100_000]) {
       reader.push(Buffer.alloc(size, 0x61));
       held += size;
       expect(reader.bufferedBytes).toBe(held);
-      expect(reader.allocatedBytes).toBeLessThanOrEqual(Math.max(2 * held, 256));
+      expect(reader.allocatedBytes).toBeLessThanOrEqual(Math.max(1.5 * held, 256));
     }
   });
 
