@@ -58,7 +58,7 @@ export type DropKind = 'outputCap' | 'stalled' | 'outputBudget' | 'inputBudget' 
 const CLOSE_GRACE_MS = 2_000;
 /** Output is handed to the socket in slices of this size: each one written is progress. */
 const WRITE_SLICE = 16 * 1024;
-/** A streamed reply produces its next batch once less than this is queued. */
+/** A streamed reply produces its next batch once less than a batch is queued: 64 KiB, or a quarter of `maxOutputBuffer` if less. */
 const STREAM_BATCH = 64 * 1024;
 /** A client's own lines wait while this much output is queued for it… */
 const HOLD_OUTPUT = 1024 * 1024;
@@ -203,13 +203,9 @@ export class ClientConnection {
    */
   sendStream(stream: ReplyStream): void {
     if (this.closing) return stream.close();
-    const batch = stream.next(STREAM_BATCH, () => this.schedulePump());
-    if (batch?.done) {
-      stream.close();
-      this.send(batch.text);
-      return;
-    }
-    this.stream = stream;
+    const batch = stream.next(this.batchBytes, () => this.schedulePump());
+    if (batch?.done) stream.close();
+    else this.stream = stream;
     if (batch !== undefined && batch.text !== '') this.emit(batch.text);
     this.updateReading();
     this.scheduleFlush();
@@ -299,6 +295,11 @@ export class ClientConnection {
     this.forget(discarded);
   }
 
+  /** Bytes per batch of a streamed reply (a batch is never dropped for `maxOutputBuffer`). */
+  private get batchBytes(): number {
+    return Math.max(1024, Math.min(STREAM_BATCH, this.owner.limits.maxOutputBuffer / 4));
+  }
+
   /** The work its input waits for: a streamed reply, a throttled login, or held lines. */
   private get busy(): boolean {
     return this.held !== undefined || this.stream !== undefined || this.authPending;
@@ -340,8 +341,8 @@ export class ClientConnection {
   private pump(): void {
     this.pumpScheduled = false;
     const stream = this.stream;
-    if (stream === undefined || this.gone || this.waitingForDrain || this.out.bytes >= STREAM_BATCH) return;
-    const batch = stream.next(STREAM_BATCH, () => this.schedulePump());
+    if (stream === undefined || this.gone || this.waitingForDrain || this.out.bytes >= this.batchBytes) return;
+    const batch = stream.next(this.batchBytes, () => this.schedulePump());
     if (batch === undefined) return; // waits for a KEYLIST snapshot; woken later
     if (batch.text !== '') this.emit(batch.text);
     if (batch.done) {

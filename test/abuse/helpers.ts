@@ -23,7 +23,10 @@ export function token(username: string, password: string): string {
 
 /** A TLS connection from another loopback address, which the server counts as another source. */
 export function connectTlsFrom(server: TestServer, localAddress: string): Promise<RawConnection> {
-  return RawConnection.open(() => connectTls({ host: '127.0.0.1', port: server.port as number, localAddress, ca: TLS_CERT }), 'secureConnect');
+  return RawConnection.open(
+    () => connectTls({ host: '127.0.0.1', socket: connectNet({ host: '127.0.0.1', port: server.port as number, localAddress }), ca: TLS_CERT }),
+    'secureConnect',
+  );
 }
 
 /** A plain TCP connection to the TLS port (a TLS handshake that never starts) from `localAddress`. */

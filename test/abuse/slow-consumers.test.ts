@@ -6,7 +6,7 @@
  * multiplied its bytes 22 times. Scaled down, with the server's accounting.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, startTestServer, stopTestServers, waitUntil, type RawConnection } from '../helpers/server.js';
+import { startTestServer, stopTestServers, waitUntil, type RawConnection } from '../helpers/server.js';
 import { retainedBytes } from './helpers.js';
 
 const KiB = 1024;
@@ -77,7 +77,7 @@ describe('abuse: slow consumers (finding 3)', () => {
 
   it('bounds OVERHEAD G fanned out to many non-reading clients', async () => {
     const { connectUnix, server } = await startTestServer({ limits: { maxTotalOutput: 4 * MiB } });
-    const stalled = await Promise.all(Array.from({ length: 12 }, () => nonReader(connectUnix)));
+    await Promise.all(Array.from({ length: 12 }, () => nonReader(connectUnix)));
     const writer = await connectUnix();
     await writer.login();
     // 60 lines of 100 KiB to 12 clients: 72 MiB of output if nothing stopped it.

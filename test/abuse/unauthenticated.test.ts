@@ -6,7 +6,7 @@
  * through the server's own accounting (`server.usage()`).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH, sleep, startTestServer, stopTestServers, waitUntil } from '../helpers/server.js';
+import { AUTH, startTestServer, stopTestServers, waitUntil } from '../helpers/server.js';
 import { ABUSE_USERS, NOBODY, connectPlainFrom, connectTlsFrom } from './helpers.js';
 
 const KiB = 1024;
