@@ -2,12 +2,14 @@
  * `clacks serve`: runs the embedded server until SIGINT or SIGTERM, then shuts
  * it down cleanly (every client gets QUIT, the cache is saved) and exits 0.
  * Durations on the command line are in seconds, like the reference server's
- * configuration.
+ * configuration. Users come from serve-users.ts, limits from serve-limits.ts.
  * @module
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { startServer, type ClacksServer, type ListenerOptions, type Permission, type ServerOptions, type UserOptions } from '../server/index.js';
+import { startServer, type ClacksServer, type ListenerOptions, type ServerOptions, type UserOptions } from '../server/index.js';
+import { addLimitOptions, limitsFrom } from './serve-limits.js';
+import { collectUsers, describeUsers, USERS_VARIABLE, UsersError } from './serve-users.js';
 
 interface ServeFlags {
   socket?: string[];
@@ -15,7 +17,8 @@ interface ServeFlags {
   port?: number;
   cert?: string;
   key?: string;
-  user?: UserOptions[];
+  user?: string[];
+  users?: string[];
   pingTimeout?: number;
   authTimeout?: number;
   persist?: string;
@@ -24,7 +27,7 @@ interface ServeFlags {
 }
 
 export function serveCommand(): Command {
-  return new Command('serve')
+  const command = new Command('serve')
     .description('run a CLACKS server on a Unix socket and/or a TLS TCP port')
     .option('--socket <path>', 'listen on this Unix domain socket (repeatable)', collect<string>((path) => path))
     .option('--host <host>', 'address of the TLS listener', '127.0.0.1')
@@ -33,15 +36,16 @@ export function serveCommand(): Command {
     .option('--key <file>', 'PEM private key for the TLS listener')
     .option(
       '--user <name:password[:perms]>',
-      'a user (repeatable, at least one); perms is a combination of r, w, m; the first user is the main user with every permission',
-      collect(parseUser),
+      'a user (repeatable); perms is any of r, w, m; the first user is the main user with every permission. Visible to local users in ps: prefer --users',
+      collect<string>((text) => text),
     )
+    .option('--users <file>', `users, one name:password[:perms] a line (# comments); must not be readable by group or others. Without --user/--users: $${USERS_VARIABLE}, same format`, collect<string>((file) => file))
     .option('--ping-timeout <seconds>', 'drop clients that have not sent PING for this long (default 180)', parseNumber('seconds'))
     .option('--auth-timeout <seconds>', 'drop clients that have not logged in after this long (default 15)', parseNumber('seconds'))
     .option('--persist <file>', 'save the cache to this file and load it on start')
     .addOption(new Option('--persist-interval <seconds>', 'how often to save the cache (default 10)').argParser(parseNumber('seconds')))
-    .option('-q, --quiet', 'print only errors')
-    .action((flags: ServeFlags) => serve(flags));
+    .option('-q, --quiet', 'print only errors');
+  return addLimitOptions(command).action((flags: ServeFlags) => serve(flags));
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
@@ -56,6 +60,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     const where = address.kind === 'unix' ? `unix:${address.path}` : `tls://${address.host}:${address.port}`;
     if (!flags.quiet) console.log(`clacks: listening on ${where}`);
   }
+  if (!flags.quiet) for (const line of describeUsers(options.users)) console.log(`clacks: ${line}`);
   const stop = (signal: string) => {
     if (!flags.quiet) console.log(`clacks: ${signal}, shutting down`);
     server.close().then(
@@ -79,11 +84,12 @@ function toServerOptions(flags: ServeFlags): ServerOptions {
     listeners.push({ host: flags.host, port: flags.port, tls: { cert: readPem(flags.cert, '--cert'), key: readPem(flags.key, '--key') } });
   }
   if (listeners.length === 0) fail('give --socket PATH and/or --port P --cert FILE --key FILE');
-  if (flags.user === undefined || flags.user.length === 0) fail('give at least one --user NAME:PASSWORD[:PERMS]');
+  const users = usersOf(flags);
   const seconds = (value: number | undefined) => (value === undefined ? undefined : value * 1000);
   return {
     listeners,
-    users: flags.user,
+    users,
+    limits: limitsFrom(flags as unknown as Record<string, unknown>),
     pingTimeout: seconds(flags.pingTimeout),
     authTimeout: seconds(flags.authTimeout),
     persistFile: flags.persist,
@@ -94,22 +100,25 @@ function toServerOptions(flags: ServeFlags): ServerOptions {
   };
 }
 
-const PERMISSION_LETTERS: Record<string, Permission> = { r: 'read', w: 'write', m: 'manage' };
-
-/** `name:password[:perms]`; the password may not contain `:` when perms follow. */
-function parseUser(text: string): UserOptions {
-  const first = text.indexOf(':');
-  if (first <= 0) throw new InvalidArgumentError('expected NAME:PASSWORD or NAME:PASSWORD:PERMS');
-  const username = text.slice(0, first);
-  let password = text.slice(first + 1);
-  let permissions: Permission[] = [];
-  const last = password.lastIndexOf(':');
-  if (last !== -1 && /^[rwm]*$/.test(password.slice(last + 1))) {
-    permissions = [...new Set(password.slice(last + 1))].map((letter) => PERMISSION_LETTERS[letter] as Permission);
-    password = password.slice(0, last);
+/** The users, checked; warns about what looks wrong (never showing a password). */
+function usersOf(flags: ServeFlags): UserOptions[] {
+  let users: UserOptions[];
+  try {
+    users = collectUsers(flags, process.env).users;
+  } catch (error) {
+    return fail(error instanceof UsersError ? error.message : String(error));
   }
-  if (password === '') throw new InvalidArgumentError('the password must not be empty');
-  return { username, password, permissions };
+  if (users.length === 0) fail(`give at least one user: --users FILE, $${USERS_VARIABLE}, or --user NAME:PASSWORD[:PERMS]`);
+  const notice = (text: string) => {
+    if (!flags.quiet) console.error(`clacks: ${text}`);
+  };
+  if ((flags.user ?? []).length > 0) notice('warning: --user puts passwords on the command line, where every local user can read them (ps, /proc); prefer --users FILE or $' + USERS_VARIABLE);
+  users.forEach((user, index) => {
+    if (index > 0 && (user.permissions ?? []).length === 0) {
+      notice(`warning: user ${user.username} has no permissions (r, w or m): it can only log in, PING and FLUSH`);
+    }
+  });
+  return users;
 }
 
 function collect<T>(parse: (text: string) => T): (text: string, previous: T[] | undefined) => T[] {
