@@ -14,7 +14,7 @@ import { isIPv6, type Socket } from 'node:net';
 import type { ResolvedLimits } from './limits.js';
 
 /** Where a connection is in its life, as the usage figures count it. */
-export type ConnectionState = 'handshaking' | 'unauthenticated' | 'authenticated';
+export type ServerConnectionState = 'handshaking' | 'unauthenticated' | 'authenticated';
 
 /** Why a connection was refused. */
 export type RefusalReason = 'maxConnections' | 'maxUnauthenticated' | 'maxUnauthenticatedPerSource';
@@ -22,7 +22,7 @@ export type RefusalReason = 'maxConnections' | 'maxUnauthenticated' | 'maxUnauth
 /** One admitted connection's place in the counts. */
 export interface Ticket {
   readonly source: string;
-  readonly state: ConnectionState | 'closed';
+  readonly state: ServerConnectionState | 'closed';
   /** The TLS handshake is done (a Unix socket starts here). */
   handshaken(): void;
   /** The client logged in: it no longer counts against the unauthenticated caps. */
@@ -53,7 +53,7 @@ function expandIPv6(address: string): string[] {
 export class Admission {
   private readonly limits: ResolvedLimits;
   private readonly unauthenticatedBySource = new Map<string, number>();
-  readonly counts: Record<ConnectionState, number> = { handshaking: 0, unauthenticated: 0, authenticated: 0 };
+  readonly counts: Record<ServerConnectionState, number> = { handshaking: 0, unauthenticated: 0, authenticated: 0 };
 
   constructor(limits: ResolvedLimits) {
     this.limits = limits;
@@ -75,10 +75,10 @@ export class Admission {
     return this.ticket(source, kind === 'tls' ? 'handshaking' : 'unauthenticated');
   }
 
-  private ticket(source: string, initial: ConnectionState): Ticket {
+  private ticket(source: string, initial: ServerConnectionState): Ticket {
     this.counts[initial]++;
-    let state: ConnectionState | 'closed' = initial;
-    const move = (to: ConnectionState | 'closed'): void => {
+    let state: ServerConnectionState | 'closed' = initial;
+    const move = (to: ServerConnectionState | 'closed'): void => {
       if (state === 'closed') return;
       this.counts[state]--;
       if (to !== 'closed') this.counts[to]++;

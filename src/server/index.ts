@@ -15,4 +15,7 @@ export type {
   ServerLogger,
 } from './options.js';
 export type { Permission } from './permissions.js';
-export type { ServerStats } from './stats.js';
+export type { ServerStats, ServerUsage, ClientUsage } from './stats.js';
+export type { ServerLimits } from './limits.js';
+export type { ServerConnectionState, RefusalReason } from './admission.js';
+export type { DropKind } from './client-connection.js';

@@ -5,7 +5,7 @@
  * through these figures.
  * @module
  */
-import type { ConnectionState, RefusalReason } from './admission.js';
+import type { ServerConnectionState, RefusalReason } from './admission.js';
 import type { DropKind } from './client-connection.js';
 
 /** Counters a running server keeps (`server.stats`). */
@@ -43,7 +43,7 @@ export interface ClientUsage {
   cid: string;
   /** IPv4 address, IPv6 /64, or `unix` (see the README's "Limits"). */
   source: string;
-  state: ConnectionState;
+  state: ServerConnectionState;
   /** The logged-in user's name. */
   user: string | undefined;
   /** Bytes held for its input: the buffer of an unfinished line, and lines waiting to run. */
@@ -59,7 +59,7 @@ export interface ClientUsage {
 /** A snapshot of what the server holds (`server.usage()`). */
 export interface ServerUsage {
   /** Connections by state; `handshaking` are TLS handshakes in progress. */
-  connections: { total: number } & Record<ConnectionState, number>;
+  connections: { total: number } & Record<ServerConnectionState, number>;
   /** Input held across connections, its peak since start (or the last `resetPeaks`), and its budget (`maxTotalInput`). */
   input: { bytes: number; peakBytes: number; budget: number };
   /** Output queued across connections, its peak, and its budget (`maxTotalOutput`). */
