@@ -1,0 +1,75 @@
+/**
+ * The legitimate client of the abuse benchmark, in its own process: one
+ * RETRIEVE at a time, as fast as answers come, for as long as the attack
+ * lasts; on stdin's end it prints the latencies (ProbeReport) and exits.
+ * A raw socket, so the figures are the server's and the kernel's alone.
+ * @module
+ */
+import { connect } from 'node:net';
+import { authLine, type ProbeReport } from './protocol.js';
+
+const socketPath = process.argv[2] as string;
+const latencies: number[] = [];
+let timeouts = 0;
+let disconnected = false;
+let stopping = false;
+let buffered = '';
+let waiter: ((line: string) => void) | undefined;
+
+const socket = connect(socketPath);
+socket.setNoDelay(true);
+socket.on('data', (chunk: Buffer) => {
+  buffered += chunk.toString('latin1');
+  let at = buffered.indexOf('\n');
+  while (at !== -1) {
+    const line = buffered.slice(0, at).replace(/\r$/, '');
+    buffered = buffered.slice(at + 1);
+    waiter?.(line);
+    at = buffered.indexOf('\n');
+  }
+});
+socket.on('error', () => {});
+socket.on('close', () => {
+  disconnected = true;
+  waiter?.('');
+});
+
+function next(predicate: (line: string) => boolean, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      waiter = undefined;
+      resolve(false);
+    }, ms);
+    waiter = (line) => {
+      if (!predicate(line) && !disconnected) return;
+      clearTimeout(timer);
+      waiter = undefined;
+      resolve(!disconnected);
+    };
+  });
+}
+
+socket.write(`CLACKS abuse-probe\r\n${authLine('bench', 'bench-password')}STORE probe::value=0123456789abcdef0123456789abcdef\r\nFLUSH ready\r\n`);
+await next((line) => line === 'FLUSHED ready', 30_000);
+process.stdout.write('ready\n');
+process.stdin.resume();
+process.stdin.on('end', () => {
+  stopping = true;
+});
+
+while (!stopping && !disconnected) {
+  const started = performance.now();
+  socket.write('RETRIEVE probe::value\r\n');
+  const answered = await next((line) => line.startsWith('RETRIEVED probe::value='), 5_000);
+  const elapsed = performance.now() - started;
+  if (!answered) timeouts++;
+  latencies.push(elapsed);
+  // A short pause: a steady probe, not a load of its own.
+  await new Promise((resolve) => setTimeout(resolve, 2));
+}
+const sorted = [...latencies].sort((a, b) => a - b);
+const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
+const report: ProbeReport = { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? Number.NaN, timeouts, disconnected };
+process.stdout.write(`${JSON.stringify(report)}\n`);
+socket.destroy();
+process.exit(0);
