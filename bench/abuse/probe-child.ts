@@ -13,19 +13,33 @@ const latencies: number[] = [];
 let timeouts = 0;
 let disconnected = false;
 let stopping = false;
-let buffered = '';
 let waiter: ((line: string) => void) | undefined;
+/** Bytes of a line split across chunks (only lines this probe cares about are decoded). */
+let partial: Buffer | undefined;
 
 const socket = connect(socketPath);
 socket.setNoDelay(true);
+// Lines are found with indexOf and only RETRIEVED / FLUSHED ones are decoded, so the probe keeps
+// up with whatever else it receives (every logged-in client gets OVERHEAD G broadcasts).
 socket.on('data', (chunk: Buffer) => {
-  buffered += chunk.toString('latin1');
-  let at = buffered.indexOf('\n');
+  let data = chunk;
+  if (partial !== undefined) {
+    data = Buffer.concat([partial, chunk]);
+    partial = undefined;
+  }
+  let start = 0;
+  let at = data.indexOf(0x0a);
   while (at !== -1) {
-    const line = buffered.slice(0, at).replace(/\r$/, '');
-    buffered = buffered.slice(at + 1);
-    waiter?.(line);
-    at = buffered.indexOf('\n');
+    const first = data[start];
+    if (first === 0x52 /* R */ || first === 0x46 /* F */) waiter?.(data.toString('latin1', start, at).replace(/\r$/, ''));
+    start = at + 1;
+    at = data.indexOf(0x0a, start);
+  }
+  if (start < data.length) {
+    const first = data[start];
+    // Keep only what could become an interesting line; skip the rest of a long broadcast.
+    if (first === 0x52 || first === 0x46 || data.length - start < 16) partial = Buffer.from(data.subarray(start));
+    else partial = undefined;
   }
 });
 socket.on('error', () => {});

@@ -141,16 +141,22 @@ export class Hub implements ConnectionHost {
   private turn(client: ClientConnection, work: () => void): void {
     if (this.inTurn) return this.guarded(client, work);
     this.inTurn = true;
-    this.deferred = (client.suspendedTurn as Deferred[] | undefined) ?? [];
-    client.suspendedTurn = undefined;
+    const suspended = client.suspendedTurn as Deferred[] | undefined;
+    if (suspended !== undefined) {
+      this.deferred = suspended;
+      client.suspendedTurn = undefined;
+    }
     try {
       this.guarded(client, work);
     } finally {
       this.inTurn = false;
+      // Most turns defer nothing: the (empty) array is kept for the next one.
       const deferred = this.deferred;
-      this.deferred = [];
-      if (client.waiting) client.suspendedTurn = deferred;
-      else for (const item of deferred) this.deliver(item);
+      if (deferred.length > 0 || suspended !== undefined) {
+        this.deferred = [];
+        if (client.waiting) client.suspendedTurn = deferred;
+        else for (const item of deferred) this.deliver(item);
+      }
     }
   }
 

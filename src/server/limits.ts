@@ -25,7 +25,7 @@ export interface ServerLimits {
   maxUnauthenticated?: number;
   /**
    * Connections that have not logged in yet from one source: an IPv4
-   * address, an IPv6 /64, or `unix` for every Unix-socket peer. Default 128.
+   * address, an IPv6 /64, or `unix` for every Unix-socket peer. Default 256.
    */
   maxUnauthenticatedPerSource?: number;
   /** Bytes of unfinished lines (and lines held while a client waits) across all connections; past it the biggest holders are dropped. Default 128 MiB. */
@@ -77,7 +77,7 @@ export const LIMITS: readonly LimitSpec[] = [
   {
     name: 'maxUnauthenticatedPerSource',
     unit: 'count',
-    fallback: 128,
+    fallback: 256,
     flag: '--max-unauthenticated-per-source',
     help: 'connections not logged in yet from one address (IPv6: /64; all Unix-socket peers: one)',
   },
