@@ -223,19 +223,19 @@ const dribble: Attack = {
   },
 };
 
-/** Finding 3: 40 listeners that never read, under a SET flood. */
+/** Finding 3: 40 listeners that never read, under a flood of small SETs (where queued lines cost most beyond their bytes). */
 const setFlood: Attack = {
   id: 'set-flood-40',
-  title: '40 non-reading listeners under a SET flood (1 KiB values), 20 s',
+  title: '40 non-reading listeners under a flood of small SETs (34-byte lines), 20 s',
   async run(target) {
     const listeners = await nonReaders(target, 40, 'abuse::flood');
     const writer = Peer.unix(target.socketPath);
     await writer.login();
-    const batch = Buffer.from(`SET abuse::flood=${'v'.repeat(1024)}\r\n`.repeat(64));
+    const batch = Buffer.from('SET abuse::flood=0123456789abcdef\r\n'.repeat(2048));
     let sets = 0;
     const { seconds, ceiling } = await during(target, 20_000, async () => {
       await writer.write(batch);
-      sets += 64;
+      sets += 2048;
       return !writer.closed;
     });
     const stats = await target.serverStats();

@@ -28,6 +28,8 @@ export interface ServerReport {
   peakOutput: number | null;
   stats: Record<string, unknown>;
   log: { lines: number; bytes: number };
+  /** The server's event-loop delay since the last reset, in ms (sampled every 10 ms, so 10 ms is the floor). */
+  loopDelay: { p99: number; max: number };
 }
 
 /** The probe's answer: RETRIEVE latencies in milliseconds. */

@@ -28,7 +28,16 @@ const FIXTURES = fileURLToPath(new URL('../../test/fixtures/tls/', import.meta.u
 export interface AbuseRow {
   id: string;
   title: string;
-  server?: { baselineRssMiB: number; peakRssMiB: number; growthMiB: number; peakInputMiB: number | null; peakOutputMiB: number | null; logBytes: number; stats: Record<string, unknown> };
+  server?: {
+    baselineRssMiB: number;
+    peakRssMiB: number;
+    growthMiB: number;
+    peakInputMiB: number | null;
+    peakOutputMiB: number | null;
+    logBytes: number;
+    loopDelay: { p99: number; max: number };
+    stats: Record<string, unknown>;
+  };
   probe?: ProbeReport;
   targets: Array<{ text: string; met: boolean }>;
   notes: string[];
@@ -146,6 +155,7 @@ async function runServerAttack(server: ServerProcess, attack: Attack, log: (mess
       peakInputMiB: report.peakInput === null ? null : report.peakInput / MiB,
       peakOutputMiB: report.peakOutput === null ? null : report.peakOutput / MiB,
       logBytes: report.log.bytes,
+      loopDelay: report.loopDelay,
       stats: difference(report.stats, statsBefore),
     };
     row.probe = probeReport;
@@ -183,14 +193,19 @@ function difference(after: Record<string, unknown>, before: Record<string, unkno
 const fmt = (value: number | null | undefined, digits = 1): string => (value === null || value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
 
 function renderAbuseTable(rows: readonly AbuseRow[]): string {
-  const out = ['', '| Attack | Server RSS: baseline → peak (growth), MiB | Accounted peak in / out, MiB | RETRIEVE p99 / max, ms | Targets | Notes |', '| --- | --- | --- | --- | --- | --- |'];
+  const out = [
+    '',
+    '| Attack | Server RSS: baseline → peak (growth), MiB | Accounted peak in / out, MiB | RETRIEVE p99 / max, ms | Server loop delay p99 / max, ms | Targets | Notes |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
   for (const row of rows) {
     const server = row.server ? `${fmt(row.server.baselineRssMiB, 0)} → ${fmt(row.server.peakRssMiB, 0)} (+${fmt(row.server.growthMiB, 0)})` : '-';
     const accounted = row.server ? `${fmt(row.server.peakInputMiB)} / ${fmt(row.server.peakOutputMiB)}` : '-';
     const probe = row.probe ? `${fmt(row.probe.p99)} / ${fmt(row.probe.max)}${row.probe.timeouts > 0 ? ` (${row.probe.timeouts} timeouts)` : ''}${row.probe.disconnected ? ' (probe disconnected)' : ''}` : '-';
     const targets = row.targets.map((target) => `${target.text}: ${target.met ? 'met' : '**missed**'}`).join('; ') || '-';
     const notes = [...row.notes, ...(row.error ? [`error: ${row.error}`] : [])].join('; ');
-    out.push(`| ${row.title} | ${server} | ${accounted} | ${probe} | ${targets} | ${notes} |`);
+    const loop = row.server ? `${fmt(row.server.loopDelay.p99)} / ${fmt(row.server.loopDelay.max)}` : '-';
+    out.push(`| ${row.title} | ${server} | ${accounted} | ${probe} | ${loop} | ${targets} | ${notes} |`);
   }
   return out.join('\n');
 }

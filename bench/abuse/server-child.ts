@@ -7,6 +7,7 @@
  * without `usage()` (the code before issue 10): accounting is then null.
  * @module
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
@@ -37,6 +38,10 @@ const usageOf = (reset: boolean): Usage | null => {
   return typeof usage === 'function' ? usage.call(server, { resetPeaks: reset }) : null;
 };
 
+// How long the server's own event loop was held up (10 ms resolution): what the server's code costs, apart from the machine.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
 let baselineRss = process.memoryUsage().rss;
 let peakRss = baselineRss;
 setInterval(() => {
@@ -56,6 +61,7 @@ lines.on('line', (line) => {
     peakRss = baselineRss;
     log.lines = 0;
     log.bytes = 0;
+    loopDelay.reset();
     reply({ ok: true, rss: baselineRss });
   } else {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -68,6 +74,7 @@ lines.on('line', (line) => {
       peakOutput: usage?.output.peakBytes ?? null,
       stats: JSON.parse(JSON.stringify(server.stats)) as Record<string, unknown>,
       log: { ...log },
+      loopDelay: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
     };
     reply(report);
   }

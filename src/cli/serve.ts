@@ -21,6 +21,8 @@ interface ServeFlags {
   users?: string[];
   pingTimeout?: number;
   authTimeout?: number;
+  stalledWriteTimeout?: number;
+  tlsHandshakeTimeout?: number;
   persist?: string;
   persistInterval?: number;
   quiet?: boolean;
@@ -42,6 +44,8 @@ export function serveCommand(): Command {
     .option('--users <file>', `users, one name:password[:perms] a line (# comments); must not be readable by group or others. Without --user/--users: $${USERS_VARIABLE}, same format`, collect<string>((file) => file))
     .option('--ping-timeout <seconds>', 'drop clients that have not sent PING for this long (default 180)', parseNumber('seconds'))
     .option('--auth-timeout <seconds>', 'drop clients that have not logged in after this long (default 15)', parseNumber('seconds'))
+    .option('--stalled-write-timeout <seconds>', 'drop clients whose socket has taken no output for this long (default 60)', parseNumber('seconds'))
+    .option('--tls-handshake-timeout <seconds>', 'drop TCP peers that have not finished the TLS handshake after this long (default 10)', parseNumber('seconds'))
     .option('--persist <file>', 'save the cache to this file and load it on start')
     .addOption(new Option('--persist-interval <seconds>', 'how often to save the cache (default 10)').argParser(parseNumber('seconds')))
     .option('-q, --quiet', 'print only errors');
@@ -92,6 +96,8 @@ function toServerOptions(flags: ServeFlags): ServerOptions {
     limits: limitsFrom(flags as unknown as Record<string, unknown>),
     pingTimeout: seconds(flags.pingTimeout),
     authTimeout: seconds(flags.authTimeout),
+    stalledWriteTimeout: seconds(flags.stalledWriteTimeout),
+    tlsHandshakeTimeout: seconds(flags.tlsHandshakeTimeout),
     persistFile: flags.persist,
     persistInterval: seconds(flags.persistInterval),
     logger: (level, message) => {

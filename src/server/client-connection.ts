@@ -4,7 +4,7 @@
  *
  * Output is batched and counted in bytes: `send` queues latin1 text or a
  * Buffer (output-queue.ts) and the hub writes each client's queue once per
- * tick, in slices of 16 KiB, so a client that reads slowly shows progress
+ * tick, in slices of at most 64 KiB, so a client that reads slowly shows progress
  * with every slice it takes (the stalled-write timeout counts time without
  * progress, not time until the queue is empty). A client whose queue passes
  * `maxOutputBuffer` is dropped.
@@ -54,10 +54,16 @@ export interface ConnectionHost {
  */
 export type DropKind = 'outputCap' | 'stalled' | 'outputBudget' | 'inputBudget' | 'renegotiation' | 'error';
 
+function waitingQueue(): OutputQueue {
+  const queue = new OutputQueue();
+  queue.waiting = true;
+  return queue;
+}
+
 /** How long a closing socket may take to hand over its last bytes before it is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
-/** Output is handed to the socket in slices of this size: each one written is progress. */
-const WRITE_SLICE = 16 * 1024;
+/** Output is handed to the socket in slices of at most this size: each one written is progress. */
+const WRITE_SLICE = 64 * 1024;
 /** A streamed reply produces its next batch once less than a batch is queued: 64 KiB, or a quarter of `maxOutputBuffer` if less. */
 const STREAM_BATCH = 64 * 1024;
 /** A client's own lines wait while this much output is queued for it… */
@@ -116,6 +122,12 @@ export class ClientConnection {
   private inSocket = 0;
   private waitingForDrain = false;
   private reading = true;
+  /** Between a chunk and the next event-loop turn: no more reading meanwhile. */
+  private yielding = false;
+  private readonly endYield = (): void => {
+    this.yielding = false;
+    this.updateReading();
+  };
   private flushScheduled = false;
   private pumpScheduled = false;
   private resumeScheduled = false;
@@ -142,7 +154,14 @@ export class ClientConnection {
     // Until login only CLACKS and OVERHEAD A count: a short line limit.
     this.reader = new LineReader((line) => this.onLine(line), { encoding: 'latin1', maxLineLength: owner.limits.maxPreAuthLineLength });
     socket.setNoDelay?.(true);
-    socket.on('data', (chunk: Buffer) => owner.receive(this, chunk));
+    socket.on('data', (chunk: Buffer) => {
+      // One chunk per client per event-loop turn: a client that floods cannot make
+      // libuv hand over its next 31 reads before anyone else's.
+      this.yielding = true;
+      this.updateReading();
+      setImmediate(this.endYield);
+      owner.receive(this, chunk);
+    });
     socket.on('drain', () => this.onDrain());
     // The peer sent FIN (the listeners allow half-open sockets): write what its
     // lines produced, then close. Without this Node ended the socket before our flush.
@@ -184,7 +203,7 @@ export class ClientConnection {
   /** Queues text (latin1, CRLF included) or bytes for this client. */
   send(data: string | Buffer): void {
     if (this.closing) return;
-    const queue = this.stream === undefined ? this.out : (this.later ??= new OutputQueue());
+    const queue = this.stream === undefined ? this.out : (this.later ??= waitingQueue());
     queue.push(data);
     const { maxOutputBuffer } = this.owner.limits;
     if (this.outputLength > maxOutputBuffer) {
@@ -220,8 +239,10 @@ export class ClientConnection {
     while (slice !== undefined) {
       const length = slice.length;
       this.inSocket += length;
-      if (!this.socket.write(slice, () => this.written(length))) {
+      if (!this.socket.write(slice, 'latin1', () => this.written(length))) {
         this.waitingForDrain = true;
+        this.out.waiting = true;
+        this.out.seal();
         this.blockedSince = Date.now();
         // Stop reading from a client that does not read its replies: TCP then slows it down.
         this.updateReading();
@@ -374,6 +395,7 @@ export class ClientConnection {
   private onDrain(): void {
     if (!this.waitingForDrain) return;
     this.waitingForDrain = false;
+    this.out.waiting = false;
     this.blockedSince = 0;
     this.updateReading();
     this.flush();
@@ -402,7 +424,7 @@ export class ClientConnection {
 
   /** Reads from the socket only while its lines can run and its output is being taken. */
   private updateReading(): void {
-    const read = !this.closing && !this.waitingForDrain && !this.busy;
+    const read = !this.closing && !this.waitingForDrain && !this.busy && !this.yielding;
     if (read === this.reading) return;
     this.reading = read;
     if (read) this.socket.resume();

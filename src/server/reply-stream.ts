@@ -126,7 +126,8 @@ export class KeyListings {
     if (--snapshot.users > 0) return;
     this.snapshots.delete(snapshot);
     if (this.latest === snapshot && snapshot.version !== this.cache.version) this.latest = undefined;
-    this.waiting.shift()?.();
+    // Every waiting KEYLIST tries again (one whose client has gone just does nothing); the losers wait again.
+    for (const wake of this.waiting.splice(0)) wake();
   }
 }
 
