@@ -66,6 +66,8 @@ const CLOSE_GRACE_MS = 2_000;
 const WRITE_SLICE = 64 * 1024;
 /** A streamed reply produces its next batch once less than a batch is queued: 64 KiB, or a quarter of `maxOutputBuffer` if less. */
 const STREAM_BATCH = 64 * 1024;
+/** After this much time spent on one client's input, it gives way to the others for a loop turn. */
+const YIELD_AFTER_MS = 4;
 /** A client's own lines wait while this much output is queued for it… */
 const HOLD_OUTPUT = 1024 * 1024;
 /** …until it is below this. */
@@ -122,7 +124,8 @@ export class ClientConnection {
   private inSocket = 0;
   private waitingForDrain = false;
   private reading = true;
-  /** Between a chunk and the next event-loop turn: no more reading meanwhile. */
+  /** Time spent on its input since it last gave way, and whether it is giving way now (until the next loop turn). */
+  private busyMs = 0;
   private yielding = false;
   private readonly endYield = (): void => {
     this.yielding = false;
@@ -155,12 +158,17 @@ export class ClientConnection {
     this.reader = new LineReader((line) => this.onLine(line), { encoding: 'latin1', maxLineLength: owner.limits.maxPreAuthLineLength });
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => {
-      // One chunk per client per event-loop turn: a client that floods cannot make
-      // libuv hand over its next 31 reads before anyone else's.
-      this.yielding = true;
-      this.updateReading();
-      setImmediate(this.endYield);
+      const started = performance.now();
       owner.receive(this, chunk);
+      // A client that keeps the server busy gives way for a loop turn every few
+      // milliseconds: libuv would otherwise hand over up to 32 of its reads in a row.
+      this.busyMs += performance.now() - started;
+      if (this.busyMs >= YIELD_AFTER_MS && !this.yielding) {
+        this.busyMs = 0;
+        this.yielding = true;
+        this.updateReading();
+        setImmediate(this.endYield);
+      }
     });
     socket.on('drain', () => this.onDrain());
     // The peer sent FIN (the listeners allow half-open sockets): write what its
