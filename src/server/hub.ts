@@ -8,7 +8,14 @@
  * KEYLIST…, FLUSHED, unknown_command) go straight into the client's output,
  * while `Welcome!`, `permission_denied`, DEBUG lines and OVERHEAD broadcasts
  * are delivered when the turn ends. That is why a monitor sees its own
- * `MONITOR` line but not its `UNMONITOR` line (transcript 04).
+ * `MONITOR` line but not its `UNMONITOR` line (transcript 04). A turn whose
+ * client must wait mid-chunk (a streamed KEYLIST, a throttled login) goes on
+ * when the wait is over, and only then delivers what it deferred.
+ *
+ * The hub also keeps the server's accounts: the bytes of input and output
+ * held for every client until its socket closes, their totals and peaks
+ * (`server.usage()`), and the budgets `maxTotalInput` / `maxTotalOutput`,
+ * past which the clients holding the most are dropped first.
  * @module
  */
 import type { Socket } from 'node:net';
