@@ -18,7 +18,6 @@ import { RawConnection, waitUntil } from '../helpers/server.js';
 import { token } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const MAIN = join(ROOT, 'src/cli/main.ts');
 
 interface Serve {
@@ -34,7 +33,8 @@ const directories: string[] = [];
 function serve(args: string[], env: Record<string, string> = {}): Serve {
   const environment = { ...process.env, ...env };
   if (!('CLACKS_USERS' in env)) delete environment.CLACKS_USERS;
-  const child = spawn(TSX, [MAIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: environment });
+  // Node itself with tsx's loader (not the tsx wrapper), so that killing the child kills the server.
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: environment });
   children.add(child);
   let stdout = '';
   let stderr = '';
