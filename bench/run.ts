@@ -8,6 +8,7 @@
  *     npm run bench -- --server-process      # the server in its own process
  *     npm run bench -- --url clacks://user:pw@host:49888   # compare servers
  *     npm run bench -- --abuse               # the attacks of issue 10 (bench/abuse/), about 5 minutes
+ *     npm run bench -- --browser             # also a page in headless Chromium, through the gateway
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,8 +22,11 @@ import { profiled } from './lib/profile.js';
 import { loadSdk } from './lib/sdk.js';
 import { startBenchServer } from './lib/server.js';
 import type { MemoryReport } from './memory-child.js';
+import { browserScenario } from './scenarios/browser.js';
+import { chromiumPath } from './lib/browser-page.js';
 import { fanout } from './scenarios/fanout.js';
 import { memory } from './scenarios/memory.js';
+import { persistSave } from './scenarios/persist.js';
 import { pipelinedRetrieve } from './scenarios/pipelined.js';
 import { sequentialRetrieve } from './scenarios/sequential.js';
 import { compareServers, externalServer } from './scenarios/servers.js';
@@ -32,13 +36,17 @@ import { runAbuse } from './abuse/run-abuse.js';
 
 const ABUSE_IDS = [...SERVER_ATTACKS.map((attack) => attack.id), 'slow-subscriber', 'reconnect-storm'];
 
-const SCENARIOS = ['pipelined', 'tls', 'sequential', 'store', 'fanout', 'memory', 'servers'] as const;
+const SCENARIOS = ['pipelined', 'tls', 'sequential', 'store', 'fanout', 'memory', 'servers', 'persist', 'browser'] as const;
+/** Scenarios a run includes only when asked for (by name in --only, or by their own flag). */
+const OPT_IN = new Set<string>(['browser']);
 
 const USAGE = `usage: npm run bench -- [options]
   --smoke             tiny sizes, one round: checks that everything runs (CI)
   --rounds N          measured rounds per scenario (default 5; smoke 1)
   --server-process    run the embedded server in a child process
   --url URL           also run the raw baseline against this server (scenario 6)
+  --browser           also scenario 7: pipelined RETRIEVE and fan-out in a page in headless
+                      Chromium, through the gateway, against the Node SDK direct
   --only LIST         comma-separated subset of: ${SCENARIOS.join(', ')}
   --source            measure src/ through tsx instead of a tsup build of it
   --profile           write a CPU profile of each scenario and print its hot spots
@@ -58,6 +66,7 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
       abuse: { type: 'boolean', default: false },
+      browser: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -73,7 +82,8 @@ async function main(): Promise<number> {
     process.stderr.write(`[bench] SDK: ${sdkLoaded.source}\n`);
     return runAbuse({ only: ids, outDir: outDirectory, log: (message) => void process.stderr.write(`[bench] ${message}\n`) });
   }
-  const only = new Set(values.only ? values.only.split(',').map((name) => name.trim()) : SCENARIOS);
+  const only = new Set<string>(values.only ? values.only.split(',').map((name) => name.trim()) : SCENARIOS.filter((name) => !OPT_IN.has(name)));
+  if (values.browser) only.add('browser');
   for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario ${name}\n${USAGE}`);
   const smoke = values.smoke;
   const rounds = Number(values.rounds ?? (smoke ? 1 : 5));
@@ -125,6 +135,15 @@ async function main(): Promise<number> {
       const other = values.url ? externalServer(values.url) : undefined;
       const result = await compareServers(ctx, other);
       servers = { transport: result.transport, other: values.url ? redact(values.url) : undefined, rows: result.rows };
+    });
+    await step('persist', async () => void rows.push(...(await persistSave(ctx))));
+    await step('browser', async () => {
+      const executable = chromiumPath();
+      if (!executable) {
+        log('browser: SKIPPED, Chromium is not installed (apt-get install -y chromium)');
+        return;
+      }
+      rows.push(...(await browserScenario(ctx, executable)));
     });
   } finally {
     await server.close();

@@ -2,22 +2,8 @@
  * net-clacks: the TypeScript SDK for the CLACKS protocol.
  * @packageDocumentation
  */
-export { createClient } from './client/create-client.js';
-export { ClacksClient } from './client/client.js';
-export type { RequestOptions, SetOptions, SubscribeOptions, StatusOptions, Subscription, ClacksClientEvents } from './client/client.js';
-export type { ClientInfo } from './client/client-info.js';
-export { parseClacksUrl, DEFAULT_PORT } from './client/options.js';
-export type { ClientOptions, ServerTarget, ResolvedTarget, ClientTimeouts, LivenessOptions, OfflineQueueOptions } from './client/options.js';
-export { exponentialBackoff } from './connection/reconnect-policy.js';
-export type { ReconnectPolicy, BackoffOptions } from './connection/reconnect-policy.js';
-export type { ConnectionState } from './connection/state.js';
-export type { EventOptions, ValueDecoder } from './events/event-hub.js';
-export type { OverflowPolicy } from './events/event-queue.js';
-export type * from './events/types.js';
-export * from './errors.js';
+export * from './api.js';
+export { DEFAULT_PORT } from './client/options.js';
 export * from './wire/index.js';
-export { VERSION } from './version.js';
-export { createCache, ClacksCache, sanitizeKey } from './cache/clacks-cache.js';
-export type { CacheOptions } from './cache/clacks-cache.js';
-export * from './codec/index.js';
 export * from './server/index.js';
+export * from './gateway/index.js';

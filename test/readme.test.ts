@@ -1,9 +1,10 @@
 /**
  * Every ```ts block of README.md runs, as written, against the embedded
- * server (through CLACKS_URL), importing the built package by its name.
+ * server (through CLACKS_URL), importing the built package by its name, and
+ * leaves no temporary files behind (users copy these examples).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,11 +36,15 @@ describe('README examples', () => {
     const file = path.join(workDir, `example-${index}.mts`);
     writeFileSync(file, code);
     const url = `clacks+unix://exampleuser:unsafepassword@localhost${env.socketPath}`;
+    const tmp = path.join(workDir, `tmp-${index}`);
+    mkdirSync(tmp, { recursive: true });
     const { stdout } = await run(path.join(root, 'node_modules', '.bin', 'tsx'), [file], {
       cwd: root,
-      env: { ...process.env, CLACKS_URL: url },
+      env: { ...process.env, CLACKS_URL: url, TMPDIR: tmp },
       timeout: 60_000,
     });
     expect(typeof stdout).toBe('string');
+    // tsx keeps its compile cache there; anything else was left by the example.
+    expect(readdirSync(tmp).filter((name) => !name.startsWith('tsx-'))).toEqual([]);
   });
 });

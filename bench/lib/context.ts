@@ -22,6 +22,8 @@ export interface Sizes {
   fanoutCredit: number;
   memoryEvents: number;
   memoryInFlight: number;
+  /** Keys in the cache that scenario 7 saves. */
+  persistKeys: number;
 }
 
 export const FULL_SIZES: Sizes = {
@@ -34,6 +36,7 @@ export const FULL_SIZES: Sizes = {
   fanoutCredit: 4,
   memoryEvents: 1_000_000,
   memoryInFlight: 100_000,
+  persistKeys: 1_000_000,
 };
 
 export const SMOKE_SIZES: Sizes = {
@@ -46,6 +49,7 @@ export const SMOKE_SIZES: Sizes = {
   fanoutCredit: 4,
   memoryEvents: 5_000,
   memoryInFlight: 2_000,
+  persistKeys: 20_000,
 };
 
 export interface Context {

@@ -27,6 +27,7 @@ export interface ServerRow {
 export function externalServer(url: string): BenchServer {
   const target = sdk().client.parseClacksUrl(url);
   const user = { username: target.username, password: target.password };
+  if (target.kind === 'ws') throw new Error('--url: the server comparison needs a clacks:// or clacks+unix:// URL');
   return target.kind === 'unix'
     ? { mode: 'external', user, unix: { path: target.path }, tls: undefined, close: async () => {} }
     : { mode: 'external', user, unix: undefined, tls: { host: target.host, port: target.port, ca: undefined }, close: async () => {} };

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { ClientInfo } from '../client/client-info.js';
 import type { DebugEvent } from '../events/types.js';
+import { redactLine } from '../util/redact.js';
 import { clock, type Output } from './output.js';
 import { clientCommand, runOnce, runStream, type CommandFlags } from './run.js';
 
@@ -33,16 +34,18 @@ export function monitorCommand(): Command {
 function printDebug(out: Output, event: DebugEvent): void {
   const { color } = out;
   const time = clock();
-  const record = { type: 'debug', time: new Date().toISOString(), sender: event.sender, text: event.text };
+  // The reference server shows monitors other clients' login lines: never their token.
+  const text = redactLine(event.text);
+  const record = { type: 'debug', time: new Date().toISOString(), sender: event.sender, text };
   if (event.sender === 'CONNECTED') {
-    out.result(record, `${color.dim(time)} ${color.green('+ connected')}    ${event.text}`);
+    out.result(record, `${color.dim(time)} ${color.green('+ connected')}    ${out.show(text)}`);
   } else if (event.sender === 'DISCONNECTED') {
-    out.result(record, `${color.dim(time)} ${color.red('- disconnected')} ${event.text}`);
+    out.result(record, `${color.dim(time)} ${color.red('- disconnected')} ${out.show(text)}`);
   } else {
-    const space = event.text.indexOf(' ');
-    const verb = space === -1 ? event.text : event.text.slice(0, space);
-    const rest = space === -1 ? '' : event.text.slice(space);
-    out.result(record, `${color.dim(time)} ${color.cyan(event.sender)}  ${color.bold(verb)}${rest}`);
+    const space = text.indexOf(' ');
+    const verb = space === -1 ? text : text.slice(0, space);
+    const rest = space === -1 ? '' : text.slice(space);
+    out.result(record, `${color.dim(time)} ${color.cyan(out.show(event.sender))}  ${color.bold(out.show(verb))}${out.show(rest)}`);
   }
 }
 
@@ -64,8 +67,8 @@ export function clientsCommand(): Command {
 function clientTable(out: Output, clients: ClientInfo[], now: number): string {
   const header = ['CID', 'CLIENT', 'MONITOR', 'INTERCLACKS', 'OUTBUF', 'INBUF', 'LAST PING'];
   const rows = clients.map((entry) => [
-    entry.cid,
-    entry.clientInfo,
+    out.show(entry.cid),
+    out.show(entry.clientInfo),
     entry.monitor ? 'yes' : 'no',
     entry.interclacks ? 'yes' : 'no',
     String(entry.outBufferLength),
@@ -100,7 +103,7 @@ export function flushCommand(): Command {
         const started = performance.now();
         await client.flush();
         const ms = Math.round((performance.now() - started) * 100) / 100;
-        out.result({ ok: true, command: 'flush', ms }, `FLUSHED in ${ms} ms (${client.serverInfo ?? 'unknown server'})`);
+        out.result({ ok: true, command: 'flush', ms }, `FLUSHED in ${ms} ms (${out.show(client.serverInfo ?? 'unknown server')})`);
       }),
     );
 }

@@ -40,7 +40,7 @@ export function getCommand(): Command {
           return;
         }
         const value: unknown = flags.decode ? perlCodec.decode(wire) : wire;
-        out.result({ name, found: true, value }, showValue(value));
+        out.result({ name, found: true, value }, out.show(showValue(value)));
       }),
     );
 }
@@ -58,7 +58,7 @@ export function incrementCommand(kind: 'incr' | 'decr'): Command {
         await confirm(); // a refused INCREMENT must not print the old value as if it were new
         // Pipelined behind the change; another client's change in between would show here.
         const value = await client.retrieve(name);
-        out.result({ name, value: value ?? null }, value ?? '');
+        out.result({ name, value: value ?? null }, out.show(value ?? ''));
       }),
     );
 }
@@ -84,7 +84,7 @@ export function keysCommand(): Command {
       runOnce(flags, 'keys', async ({ client, out }) => {
         const matches = pattern === undefined ? () => true : globMatcher(pattern);
         for (const key of await client.keylist()) {
-          if (matches(key)) out.result({ key }, key);
+          if (matches(key)) out.result({ key }, out.show(key));
         }
       }),
     );

@@ -17,7 +17,11 @@ Connecting (every subcommand but serve):
   e.g. CLACKS_URL=clacks+unix://admin:secret@localhost/tmp/clacks.sock
 
 Output: human text (colour on a terminal), or --json: one JSON object per line.
-Exit codes: 0 ok, 1 usage, 2 connection or authentication failure, 3 server-side error.`;
+  Other parties' control characters are escaped on a terminal (\\x1b); --raw
+  prints them as they are, --no-raw escapes them in a pipe too.
+Exit codes: 0 ok, 1 usage, 2 connection or authentication failure, 3 server-side error
+  (clacks shell fed from a pipe: 3 after any server error, 2 after a lost connection).
+Outside a project that installed net-clacks: npx -p net-clacks clacks ...`;
 
 export function addClientCommands(program: Command): void {
   for (const command of [

@@ -59,6 +59,7 @@ export function clientOptionsFrom(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   if (url !== undefined && url !== '') {
     const target = parseClacksUrl(url);
     if (target.kind === 'unix') options.path = target.path;
+    else if (target.kind === 'ws') options.servers = [target.url];
     else {
       options.host = target.host;
       options.port = target.port;

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { serveCommand } from './serve.js';
+import { gatewayCommand } from './gateway.js';
 import { addClientCommands } from './commands.js';
 
 const program = new Command('clacks')
@@ -13,6 +14,7 @@ const program = new Command('clacks')
   .version(VERSION);
 
 program.addCommand(serveCommand());
+program.addCommand(gatewayCommand());
 addClientCommands(program);
 
 await program.parseAsync(process.argv);

@@ -9,15 +9,18 @@
  * | 2 | connection or authentication failure, timeout, connection lost |
  * | 3 | the server refused or failed: permission denied, unknown command |
  *
- * One-shot commands end with a `flush()`: the server answers in order, so by
- * the time `FLUSHED` arrives it has reported any refused write
+ * One-shot commands end with one `flush()`: the server answers in order, so
+ * by the time `FLUSHED` arrives it has reported any refused write
  * (`OVERHEAD E permission_denied` names no command and has no other reply).
+ * A command that confirmed its writes itself (`confirm()`) is not flushed
+ * again.
  * @module
  */
 import { Command } from 'commander';
 import type { ClacksClient } from '../client/client.js';
-import { ClacksError, ValidationError } from '../errors.js';
-import { addConnectionOptions, connect, type ConnectionFlags } from './connection.js';
+import { ClacksError, ConnectionError, ValidationError } from '../errors.js';
+import { describeTarget, resolveTarget } from '../client/options.js';
+import { addConnectionOptions, clientOptionsFrom, connect, type ConnectionFlags } from './connection.js';
 import { addOutputOptions, Output, type OutputFlags } from './output.js';
 
 export const EXIT_OK = 0;
@@ -59,6 +62,8 @@ export interface Session {
   reportServerErrorsLive(): void;
   /** `flush()`, then throws the first server error reported so far: a write was refused. */
   confirm(): Promise<void>;
+  /** Whether `confirm()` ran: the runner then sends no FLUSH of its own. */
+  readonly confirmed: boolean;
 }
 
 /** A client subcommand: the connection and output flags, and help after a usage error. */
@@ -101,11 +106,11 @@ async function run(flags: CommandFlags, subcommand: string, mode: 'once' | 'stre
     const session = newSession(connected, out, controller.signal);
     if (mode === 'stream') watchConnection(connected, out);
     await body(session);
-    if (mode === 'once') await session.confirm();
+    if (mode === 'once' && !session.confirmed) await session.confirm();
   } catch (error) {
     if (!(controller.signal.aborted && isClosedError(error))) {
       code = exitCodeFor(error);
-      out.error(error instanceof ClacksError ? error.code : 'ERROR', messageOf(error));
+      out.error(error instanceof ClacksError ? error.code : 'ERROR', certificateAdvice(error, flags) ?? messageOf(error));
     }
   }
   await client?.close().catch(() => {});
@@ -114,6 +119,7 @@ async function run(flags: CommandFlags, subcommand: string, mode: 'once' | 'stre
 
 function newSession(client: ClacksClient, out: Output, stopped: AbortSignal): Session {
   let live = false;
+  let confirmed = false;
   const session: Session = {
     client,
     out,
@@ -123,9 +129,13 @@ function newSession(client: ClacksClient, out: Output, stopped: AbortSignal): Se
       live = true;
     },
     async confirm() {
+      confirmed = true;
       await client.flush();
       const error = session.serverErrors.shift();
       if (error) throw error;
+    },
+    get confirmed() {
+      return confirmed;
     },
   };
   client.on('error', (error) => {
@@ -143,6 +153,30 @@ function watchConnection(client: ClacksClient, out: Output): void {
     if (event.type === 'disconnected') out.notice(`connection lost (${event.reason.message}); reconnecting`);
     else if (event.type === 'reconnected') out.notice(`reconnected to ${event.server}; signals sent meanwhile were missed`);
   });
+}
+
+/** Node's codes for a TLS certificate that was not accepted. */
+const CERTIFICATE_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/;
+
+/**
+ * A TLS certificate that was not accepted, explained with the CLI's own
+ * flags (the library's message names `tls:` options, which a CLI user cannot pass).
+ */
+function certificateAdvice(error: unknown, flags: ConnectionFlags): string | undefined {
+  if (!(error instanceof ConnectionError) || !(error.cause instanceof Error)) return undefined;
+  const code = (error.cause as NodeJS.ErrnoException).code ?? '';
+  if (!CERTIFICATE_PROBLEM.test(code)) return undefined;
+  let where = 'the server';
+  try {
+    where = describeTarget(resolveTarget(clientOptionsFrom(flags)));
+  } catch {
+    // The flags connected a moment ago; keep the generic name if they cannot be read again.
+  }
+  const detail = `(${code}: ${error.cause.message})`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `TLS certificate of ${where} does not name that host ${detail}. Connect with --host set to a name the certificate holds, or skip verification with --insecure.`;
+  }
+  return `TLS certificate of ${where} was not accepted ${detail}. Trust it with --ca FILE (the server's certificate or its CA), or skip verification with --insecure.`;
 }
 
 function isClosedError(error: unknown): boolean {

@@ -1,30 +1,42 @@
 /**
- * `clacks serve`: runs the embedded server until SIGINT or SIGTERM, then shuts
- * it down cleanly (every client gets QUIT, the cache is saved) and exits 0.
+ * `clacks serve`: runs the embedded server until SIGINT or SIGTERM (or a
+ * manager's `OVERHEAD S`), then shuts it down cleanly (every client gets
+ * QUIT, the cache is saved) and exits 0, or 1 when the final save failed.
+ * `--config` reads the reference server's XML config; flags override it.
  * Durations on the command line are in seconds, like the reference server's
- * configuration. Users come from serve-users.ts, limits from serve-limits.ts.
+ * configuration. Users come from serve-users.ts, limits from serve-limits.ts,
+ * the rest of the settings from serve-config.ts.
+ *
+ * `--ws HOST:PORT` adds a WebSocket listener for web pages. It is the
+ * gateway (src/gateway/) run in this process with the server's own Unix
+ * socket as its upstream: the first Unix listener, or a private one in a
+ * temporary directory when there is none. Pages log in as Clacks users, as
+ * through `clacks gateway`; the server's internals know nothing of it. The
+ * gateway takes the server's `--max-connections` and `--max-line-length`.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { startServer, type ClacksServer, type ListenerOptions, type ServerOptions, type UserOptions } from '../server/index.js';
+import { startGateway, type ClacksGateway } from '../gateway/index.js';
+import { applySocketMode, ConfigError, describeSettings, toServerOptions, type ServeSettings } from '../server/config/index.js';
+import { startServer, type ClacksServer, type ServerOptions, type UserOptions } from '../server/index.js';
+import { addWebSocketOptions, gatewayOptionsFrom, parseListen, type WebSocketFlags } from './gateway.js';
+import { serveSettings, UsageError, type SettingsFlags } from './serve-config.js';
 import { addLimitOptions, limitsFrom } from './serve-limits.js';
 import { collectUsers, describeUsers, USERS_VARIABLE, UsersError } from './serve-users.js';
 
-interface ServeFlags {
-  socket?: string[];
-  host: string;
-  port?: number;
+interface ServeFlags extends Omit<SettingsFlags, 'user'>, WebSocketFlags {
   cert?: string;
   key?: string;
+  /** `--user` as typed; parsed by serve-users.ts (so that a bad one is reported without its password). */
   user?: string[];
   users?: string[];
-  pingTimeout?: number;
-  authTimeout?: number;
   stalledWriteTimeout?: number;
   tlsHandshakeTimeout?: number;
-  persist?: string;
-  persistInterval?: number;
+  printConfig?: boolean;
+  ws?: { host: string; port: number };
   quiet?: boolean;
 }
 
@@ -34,97 +46,136 @@ export function serveCommand(): Command {
     .option('--socket <path>', 'listen on this Unix domain socket (repeatable)', collect<string>((path) => path))
     .option('--host <host>', 'address of the TLS listener', '127.0.0.1')
     .option('--port <port>', 'TLS TCP port (0 picks a free one); needs --cert and --key', parseNumber('port'))
-    .option('--cert <file>', 'PEM certificate for the TLS listener')
-    .option('--key <file>', 'PEM private key for the TLS listener')
+    .option('--cert <file>', 'PEM certificate for the TLS listener (and for wss:// with --ws)')
+    .option('--key <file>', 'PEM private key for the TLS listener (and for wss:// with --ws)')
+    .option('--ws <host:port>', 'also accept WebSocket connections from web pages here (wss:// with --cert/--key)', parseListen)
     .option(
       '--user <name:password[:perms]>',
       'a user (repeatable); perms is any of r, w, m; the first user is the main user with every permission. Visible to local users in ps: prefer --users',
       collect<string>((text) => text),
     )
-    .option('--users <file>', `users, one name:password[:perms] a line (# comments); must not be readable by group or others. Without --user/--users: $${USERS_VARIABLE}, same format`, collect<string>((file) => file))
+    .option('--users <file>', `users, one name:password[:perms] a line (# comments); must not be readable by group or others. Without --user/--users and without users in --config: $${USERS_VARIABLE}, same format`, collect<string>((file) => file))
     .option('--ping-timeout <seconds>', 'drop clients that have not sent PING for this long (default 180)', parseNumber('seconds'))
     .option('--auth-timeout <seconds>', 'drop clients that have not logged in after this long (default 15)', parseNumber('seconds'))
     .option('--stalled-write-timeout <seconds>', 'drop clients whose socket has taken no output for this long (default 60)', parseNumber('seconds'))
     .option('--tls-handshake-timeout <seconds>', 'drop TCP peers that have not finished the TLS handshake after this long (default 10)', parseNumber('seconds'))
-    .option('--persist <file>', 'save the cache to this file and load it on start')
+    .option('--persist <file>', "save the cache to this file (the reference server's format) and load it on start")
     .addOption(new Option('--persist-interval <seconds>', 'how often to save the cache (default 10)').argParser(parseNumber('seconds')))
+    .option('--deleted-cache-time <seconds>', "how long a removed key's tombstone is kept (default 3600)", parseNumber('seconds'))
+    .option('--stale-cache-time <seconds>', 'drop entries not read or written for this long (default 86400)', parseNumber('seconds'))
+    .option('--cache-clean-interval <seconds>', 'how often old tombstones and stale entries are dropped (default 60)', parseNumber('seconds'))
+    .option('--config <file>', "read the reference server's XML config (a relative name is searched along PC_CONFIG_PATHS); flags override it")
+    .option('--print-config', 'print the effective settings as JSON (passwords redacted) and exit')
     .option('-q, --quiet', 'print only errors');
-  return addLimitOptions(command).action((flags: ServeFlags) => serve(flags));
+  // The gateway's flags (--allow-origin, …): --cert/--key are the ones above,
+  // --max-connections and --max-line-length the server's limits below.
+  return addLimitOptions(addWebSocketOptions(command, false, false)).action((flags: ServeFlags, self: Command) => serve(flags, self));
 }
 
-async function serve(flags: ServeFlags): Promise<void> {
-  const options = toServerOptions(flags);
-  let server: ClacksServer;
+async function serve(flags: ServeFlags, command: Command): Promise<void> {
+  let settings: ServeSettings;
+  let options: ServerOptions;
   try {
-    server = await startServer(options);
+    // Users on the command line replace the config's; $CLACKS_USERS is the last resort.
+    const fromFlags = collectUsers(flags, {}).users;
+    settings = serveSettings(
+      { ...flags, user: fromFlags.length > 0 ? fromFlags : undefined, fallbackUsers: () => collectUsers({}, process.env).users },
+      (option) => command.getOptionValueSource(option) === 'cli',
+      flags.ws !== undefined,
+    );
+    for (const warning of settings.warnings) console.error(`clacks serve: warning: ${warning}`);
+    if (flags.printConfig) return void console.log(JSON.stringify(describeSettings(settings), null, 2));
+    if (settings.master !== undefined) {
+      const master = settings.master.socket[0] ?? `${settings.master.ip[0] ?? '?'}:${settings.master.port ?? '?'}`;
+      fail(`<master> in ${settings.source}: interclacks (running as a slave of ${master}) is not supported yet; remove <master> to run this server on its own`);
+    }
+    if (!flags.quiet) for (const note of settings.notes) console.error(`clacks serve: note: ${note}`);
+    options = toServerOptions(settings);
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error), 2);
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof UsersError) fail(error.message);
+    throw error;
+  }
+  warnAboutUsers(flags, options.users);
+  options.limits = { ...options.limits, ...limitsFrom(flags as unknown as Record<string, unknown>) };
+  if (flags.stalledWriteTimeout !== undefined) options.stalledWriteTimeout = flags.stalledWriteTimeout * 1000;
+  if (flags.tlsHandshakeTimeout !== undefined) options.tlsHandshakeTimeout = flags.tlsHandshakeTimeout * 1000;
+
+  // The gateway's upstream: the server's first Unix socket, else a private one of its own.
+  let privateDir: string | undefined;
+  let upstreamPath = options.listeners?.find((listener) => 'socketPath' in listener)?.socketPath;
+  if (flags.ws && upstreamPath === undefined) {
+    privateDir = mkdtempSync(join(tmpdir(), 'clacks-serve-ws-'));
+    upstreamPath = join(privateDir, 'gateway.sock');
+    options.listeners = [...(options.listeners ?? []), { socketPath: upstreamPath }];
+  }
+  const removePrivateDir = (): void => {
+    if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+  };
+  const gatewayOptions = flags.ws ? gatewayOptionsFrom(flags, flags.ws) : undefined;
+  let server: ClacksServer;
+  let gateway: ClacksGateway | undefined;
+  try {
+    server = await startServer({ ...options, logger: logger(flags) });
+    if (gatewayOptions && upstreamPath !== undefined) {
+      gateway = await startGateway({ ...gatewayOptions, upstream: { path: upstreamPath } }).catch(async (error: unknown) => {
+        await server.close().catch(() => {});
+        throw error;
+      });
+    }
+  } catch (error) {
+    removePrivateDir();
+    return fail(error instanceof Error ? error.message.replace(/^startGateway: /, '') : String(error), error instanceof TypeError ? 1 : 2);
+  }
+  const sockets = server.addresses.flatMap((address) => (address.kind === 'unix' && !(privateDir && address.path === upstreamPath) ? [address.path] : []));
+  try {
+    if (settings.socketMode !== undefined) applySocketMode(settings.socketMode, sockets);
+  } catch (error) {
+    await gateway?.close();
+    await server.close().catch(() => {});
+    removePrivateDir();
+    return fail(`cannot apply socketchmod ${settings.socketMode}: ${error instanceof Error ? error.message : String(error)}`, 2);
   }
   for (const address of server.addresses) {
+    if (address.kind === 'unix' && address.path === upstreamPath && privateDir) continue;
     const where = address.kind === 'unix' ? `unix:${address.path}` : `tls://${address.host}:${address.port}`;
     if (!flags.quiet) console.log(`clacks: listening on ${where}`);
   }
+  if (gateway && !flags.quiet) console.log(`clacks: listening on ${gateway.address?.url ?? '?'} (WebSocket, for web pages)`);
   if (!flags.quiet) for (const line of describeUsers(options.users)) console.log(`clacks: ${line}`);
+  // Signals and OVERHEAD S end the same way; a failed final save of the cache exits 1.
+  const ended = (code: number) => () => {
+    removePrivateDir();
+    process.exit(code);
+  };
+  server.closed.then(ended(0), (error: unknown) => {
+    console.error(`clacks: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+    ended(1)();
+  });
   const stop = (signal: string) => {
     if (!flags.quiet) console.log(`clacks: ${signal}, shutting down`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`clacks: shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
+    Promise.resolve(gateway?.close()).finally(() => void server.close().catch(() => {}));
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
-function toServerOptions(flags: ServeFlags): ServerOptions {
-  const listeners: ListenerOptions[] = (flags.socket ?? []).map((socketPath) => ({ socketPath }));
-  if (flags.port !== undefined || flags.cert !== undefined || flags.key !== undefined) {
-    if (flags.port === undefined || flags.cert === undefined || flags.key === undefined) {
-      fail('a TLS listener needs --port, --cert and --key together');
-    }
-    listeners.push({ host: flags.host, port: flags.port, tls: { cert: readPem(flags.cert, '--cert'), key: readPem(flags.key, '--key') } });
+/** Warns about what looks wrong in the users (never showing a password). */
+function warnAboutUsers(flags: ServeFlags, users: readonly UserOptions[]): void {
+  if (flags.quiet) return;
+  if ((flags.user ?? []).length > 0) {
+    console.error(`clacks: warning: --user puts passwords on the command line, where every local user can read them (ps, /proc); prefer --users FILE or $${USERS_VARIABLE}`);
   }
-  if (listeners.length === 0) fail('give --socket PATH and/or --port P --cert FILE --key FILE');
-  const users = usersOf(flags);
-  const seconds = (value: number | undefined) => (value === undefined ? undefined : value * 1000);
-  return {
-    listeners,
-    users,
-    limits: limitsFrom(flags as unknown as Record<string, unknown>),
-    pingTimeout: seconds(flags.pingTimeout),
-    authTimeout: seconds(flags.authTimeout),
-    stalledWriteTimeout: seconds(flags.stalledWriteTimeout),
-    tlsHandshakeTimeout: seconds(flags.tlsHandshakeTimeout),
-    persistFile: flags.persist,
-    persistInterval: seconds(flags.persistInterval),
-    logger: (level, message) => {
-      if (level === 'error' || level === 'warn' || (level === 'info' && !flags.quiet)) console.error(`clacks: ${message}`);
-    },
-  };
-}
-
-/** The users, checked; warns about what looks wrong (never showing a password). */
-function usersOf(flags: ServeFlags): UserOptions[] {
-  let users: UserOptions[];
-  try {
-    users = collectUsers(flags, process.env).users;
-  } catch (error) {
-    return fail(error instanceof UsersError ? error.message : String(error));
-  }
-  if (users.length === 0) fail(`give at least one user: --users FILE, $${USERS_VARIABLE}, or --user NAME:PASSWORD[:PERMS]`);
-  const notice = (text: string) => {
-    if (!flags.quiet) console.error(`clacks: ${text}`);
-  };
-  if ((flags.user ?? []).length > 0) notice('warning: --user puts passwords on the command line, where every local user can read them (ps, /proc); prefer --users FILE or $' + USERS_VARIABLE);
   users.forEach((user, index) => {
     if (index > 0 && (user.permissions ?? []).length === 0) {
-      notice(`warning: user ${user.username} has no permissions (r, w or m): it can only log in, PING and FLUSH`);
+      console.error(`clacks: warning: user ${user.username} has no permissions (r, w or m): it can only log in, PING and FLUSH`);
     }
   });
-  return users;
+}
+
+function logger(flags: ServeFlags): ServerOptions['logger'] {
+  return (level, message) => {
+    if (level === 'error' || level === 'warn' || (level === 'info' && !flags.quiet)) console.error(`clacks: ${message}`);
+  };
 }
 
 function collect<T>(parse: (text: string) => T): (text: string, previous: T[] | undefined) => T[] {
@@ -137,15 +188,6 @@ function parseNumber(what: string): (text: string) => number {
     if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`expected a non-negative number of ${what}`);
     return value;
   };
-}
-
-/** Reads a PEM file named on the command line; a missing file is a usage error. */
-function readPem(file: string, flag: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    return fail(`cannot read ${flag} ${file}: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }
 
 /** Usage problems exit 1, a server that cannot start exits 2, like the client subcommands. */

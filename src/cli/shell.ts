@@ -10,6 +10,11 @@
  * The client beneath still does its own bookkeeping: it pings, and it
  * answers the server's greeting. A raw `LISTEN` or `MONITOR` is not
  * remembered across a reconnect (the client did not ask for it).
+ *
+ * Exit code from a pipe (scripted use): that of the first failure, 3 when the
+ * server reported an error (`OVERHEAD E …`), 2 when the connection was lost
+ * meanwhile or a line could not be sent; else 0.
+ * Interactively it is 0: the errors were on the screen.
  * @module
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +23,9 @@ import path from 'node:path';
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Command } from 'commander';
 import type { ClacksClient } from '../client/client.js';
+import { ClacksError, ConnectionLostError, ServerError } from '../errors.js';
 import type { ClacksEvent } from '../events/types.js';
+import { redactLine } from '../util/redact.js';
 import { encodeServerLine } from '../wire/server-lines.js';
 import type { Output } from './output.js';
 import { clientCommand, runStream, type CommandFlags } from './run.js';
@@ -33,7 +40,7 @@ const HELP = [
 
 export function shellCommand(): Command {
   return clientCommand('shell')
-    .description('an interactive raw-command shell: send lines, see every server line as it arrives')
+    .description('an interactive raw-command shell: send lines, see every server line as it arrives (from a pipe: exit 3 after a server error)')
     .action((flags: CommandFlags) => runStream(flags, 'shell', (session) => shell(session.client, session.out, session.stopped)));
 }
 
@@ -62,10 +69,18 @@ async function shell(client: ClacksClient, out: Output, stopped: AbortSignal): P
     }
   };
 
+  /** Scripted use: the first thing that went wrong decides the exit code. */
+  let failure: Error | undefined;
+  let serverErrors = 0;
   const events = client.events({ types: ['set', 'notify', 'debug', 'error', 'message', 'disconnected', 'reconnected', 'unsolicited'] });
   const printer = (async () => {
     try {
-      for await (const event of events) show(out.json ? JSON.stringify(toRecord(event)) : describe(out, event));
+      for await (const event of events) {
+        if (event.type === 'error') serverErrors++;
+        if (event.type === 'error' && !failure) failure = new ServerError(`the server reported an error: ${event.message}`);
+        if (event.type === 'disconnected' && !failure) failure = new ConnectionLostError(`the connection was lost: ${event.reason.message}`);
+        show(out.json ? out.jsonText(toRecord(event)) : describe(out, event));
+      }
     } finally {
       rl.close();
     }
@@ -95,7 +110,11 @@ async function shell(client: ClacksClient, out: Output, stopped: AbortSignal): P
     }
     const sent: Promise<void> = client
       .sendRaw(line)
-      .catch((error: unknown) => show(out.json ? JSON.stringify({ type: 'local-error', message: String(error) }) : out.color.red(`!! ${error instanceof Error ? error.message : String(error)}`)))
+      .catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (!failure) failure = error instanceof ClacksError ? error : new ConnectionLostError(`a line could not be sent: ${message}`);
+        show(out.json ? out.jsonText({ type: 'local-error', message }) : out.color.red(`!! ${out.show(message)}`));
+      })
       .finally(() => pending.delete(sent));
     pending.add(sent);
     if (interactive) rl.prompt();
@@ -120,26 +139,31 @@ async function shell(client: ClacksClient, out: Output, stopped: AbortSignal): P
     await client.close();
   }
   await printer;
+  if (!interactive && failure) {
+    if (failure instanceof ServerError && serverErrors > 1) throw new ServerError(`${failure.message} (and ${serverErrors - 1} more)`);
+    throw failure;
+  }
 }
 
-/** A server line as the wire shows it. */
+/** A server line as the wire shows it (control characters escaped on a terminal, login tokens never). */
 function describe(out: Output, event: ClacksEvent): string {
   const { color } = out;
+  const show = (text: string) => out.show(text);
   switch (event.type) {
     case 'set':
-      return `SET ${event.name}=${event.value}`;
+      return `SET ${show(event.name)}=${show(event.value)}`;
     case 'notify':
-      return `NOTIFY ${event.name}`;
+      return `NOTIFY ${show(event.name)}`;
     case 'debug':
-      return color.dim(`DEBUG ${event.sender}=${event.text}`);
+      return color.dim(`DEBUG ${show(event.sender)}=${show(redactLine(event.text))}`);
     case 'error':
-      return color.red(`OVERHEAD E ${event.message}`);
+      return color.red(`OVERHEAD E ${show(event.message)}`);
     case 'message':
-      return color.dim(`OVERHEAD ${event.flags} ${event.text}`);
+      return color.dim(`OVERHEAD ${show(event.flags)} ${show(event.text)}`);
     case 'unsolicited':
-      return color.cyan(wireText(event));
+      return color.cyan(show(wireText(event)));
     case 'disconnected':
-      return color.yellow(`-- connection lost: ${event.reason.message}; reconnecting`);
+      return color.yellow(`-- connection lost: ${show(event.reason.message)}; reconnecting`);
     case 'reconnected':
       return color.yellow('-- reconnected (a raw LISTEN or MONITOR must be sent again)');
   }
@@ -151,13 +175,15 @@ function toRecord(event: ClacksEvent): object {
       return { type: 'unsolicited', kind: event.line.type, line: wireText(event) };
     case 'disconnected':
       return { type: 'disconnected', reason: event.reason.message };
+    case 'debug':
+      return { ...event, text: redactLine(event.text) };
     default:
       return event;
   }
 }
 
 function wireText(event: Extract<ClacksEvent, { type: 'unsolicited' }>): string {
-  return encodeServerLine(event.line).replace(/^[\r\n]+|[\r\n]+$/g, '');
+  return redactLine(encodeServerLine(event.line).replace(/^[\r\n]+|[\r\n]+$/g, ''));
 }
 
 function historyPath(): string | undefined {

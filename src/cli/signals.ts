@@ -75,11 +75,11 @@ function printSignal(out: Output, event: SubscriptionEvent<unknown>): void {
     case 'set':
       out.result(
         { type: 'set', time: new Date().toISOString(), name: event.name, value: event.value },
-        `${color.dim(clock())} ${color.green('SET')} ${color.bold(event.name)}=${showValue(event.value)}`,
+        `${color.dim(clock())} ${color.green('SET')} ${color.bold(out.show(event.name))}=${out.show(showValue(event.value))}`,
       );
       return;
     case 'notify':
-      out.result({ type: 'notify', time: new Date().toISOString(), name: event.name }, `${color.dim(clock())} ${color.cyan('NOTIFY')} ${color.bold(event.name)}`);
+      out.result({ type: 'notify', time: new Date().toISOString(), name: event.name }, `${color.dim(clock())} ${color.cyan('NOTIFY')} ${color.bold(out.show(event.name))}`);
       return;
     case 'reconnected':
       // Human readers get the notice on stderr; scripts get the gap marker in the stream.

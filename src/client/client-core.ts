@@ -4,8 +4,8 @@
  * incoming lines turned into events; keepalive and liveness.
  * @module
  */
-import { EventEmitter } from 'node:events';
 import pTimeout from 'p-timeout';
+import { platform, PlatformEmitter } from '#platform';
 import {
   AbortError,
   AuthenticationError,
@@ -13,6 +13,7 @@ import {
   ClosedError,
   ConnectionError,
   ConnectionLostError,
+  GatewayError,
   PermissionDeniedError,
   QueueFullError,
   ServerError,
@@ -20,7 +21,6 @@ import {
 } from '../errors.js';
 import { Connection, type OutboundEntry } from '../connection/connection.js';
 import { StateMachine, type ConnectionState } from '../connection/state.js';
-import { openTransport } from '../connection/transport.js';
 import { LivenessMonitor } from '../connection/liveness.js';
 import { EventHub } from '../events/event-hub.js';
 import type { EventQueue } from '../events/event-queue.js';
@@ -30,6 +30,20 @@ import type { ServerLine } from '../wire/server-lines.js';
 import { OfflineQueue, type QueueableCommand } from './offline-queue.js';
 import { describeTarget, type ClientOptions, type ResolvedTarget } from './options.js';
 import { PendingRequest, RequestTracker, type RequestKind } from './request-tracker.js';
+import type { CommandTraceContext, ServerFields } from './channels.js';
+import {
+  commandsObserved,
+  connectsObserved,
+  debugEnabled,
+  debugNote,
+  debugTraffic,
+  dropsObserved,
+  publishDropped,
+  publishStatus,
+  statusObserved,
+  traceCommand,
+  traceConnect,
+} from './instrumentation.js';
 import { DeadlineQueue } from './deadlines.js';
 import { resolveSettings, type Settings } from './settings.js';
 import { ListenRegistry } from './subscriptions.js';
@@ -42,6 +56,40 @@ export interface RequestOptions {
   timeout?: number;
   /** Cancels the request with an `AbortError`. A request already written still consumes its reply. */
   signal?: AbortSignal;
+}
+
+/**
+ * Counters and gauges of a client, from `client.stats()`: what a program
+ * exports to its metrics (as nats.js `stats()`). Counters cover the client's
+ * whole life, across reconnects.
+ */
+export interface ClientStats {
+  /** Command lines written to the server after the login (the client's own PINGs and probes included). */
+  commandsSent: number;
+  /** Replies matched to requests (a KEYLIST or CLIENTLIST block counts once). */
+  repliesReceived: number;
+  /** Events received from the server (SET, NOTIFY, DEBUG, OVERHEAD messages and errors, unsolicited lines), before any iterator's filter. */
+  eventsReceived: number;
+  /** Events an iterator had no room for (its count or byte bound), summed over every iterator. */
+  eventsDropped: number;
+  /** Connections made again after a loss. */
+  reconnects: number;
+  /** Bytes received from servers. */
+  bytesIn: number;
+  /** Bytes written to servers. */
+  bytesOut: number;
+  /** Gauge: requests written and waiting for their reply. */
+  pendingRequests: number;
+  /** Gauge: commands waiting in the offline queue. */
+  offlineQueued: number;
+  /** Gauge: bytes of commands not yet taken by the socket. */
+  writeBufferBytes: number;
+  /** Gauge: events waiting in iterators, summed over every iterator. */
+  bufferedEvents: number;
+  /** Gauge: bytes of those events (their lines' length). */
+  bufferedEventBytes: number;
+  /** Gauge: bytes of a KEYLIST or CLIENTLIST reply being collected. */
+  listReplyBytes: number;
 }
 
 /** Events of the client as an EventEmitter. */
@@ -60,12 +108,12 @@ export interface ClacksClientEvents {
  * connecting and reconnecting, keepalive and liveness, and shutting down.
  * The public commands live in client.ts.
  */
-export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
+export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
   private readonly servers: ResolvedTarget[];
   protected readonly settings: Settings;
   private readonly tls: ClientOptions['tls'];
   protected readonly machine = new StateMachine();
-  private readonly tracker = new RequestTracker();
+  private readonly tracker: RequestTracker;
   private readonly deadlines = new DeadlineQueue((request) => this.timedOut(request, this.settings.requestTimeout));
   private readonly offline: OfflineQueue | undefined;
   protected readonly hub: EventHub;
@@ -85,8 +133,11 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
   protected monitoring = false;
   protected pingDisabled = false;
   private reconnectAttempt = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private timers: NodeJS.Timeout[] = [];
+  /** When the current connection was made (ms since epoch): the backoff restarts only after it stayed up a while. */
+  private connectedAt = 0;
+  private readonly counters = { commandsSent: 0, eventsReceived: 0, eventsDropped: 0, reconnects: 0, bytesIn: 0, bytesOut: 0 };
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private timers: Array<ReturnType<typeof setInterval>> = [];
   protected closePromise: Promise<void> | undefined;
   private closeWaiter: (() => void) | undefined;
   protected info: string | undefined;
@@ -97,8 +148,38 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     this.servers = servers;
     this.tls = options.tls;
     this.settings = resolveSettings(options);
+    this.tracker = new RequestTracker({ maxEntries: this.settings.maxListEntries, maxBytes: this.settings.maxListBytes });
     if (this.settings.offlineQueue) this.offline = new OfflineQueue(this.settings.offlineQueue);
-    this.hub = new EventHub({ bufferSize: this.settings.eventBufferSize, overflow: this.settings.eventOverflow });
+    this.hub = new EventHub({
+      bufferSize: this.settings.eventBufferSize,
+      bufferBytes: this.settings.eventBufferBytes,
+      overflow: this.settings.eventOverflow,
+      onDrop: (event, reason, overflow) => {
+        this.counters.eventsDropped++;
+        if (dropsObserved()) publishDropped({ client: this, type: event.type, reason, overflow });
+      },
+    });
+  }
+
+  /** Counters since the client was created, and gauges of what it holds now. */
+  stats(): ClientStats {
+    const connection = this.connection;
+    const events = this.hub.buffered;
+    return {
+      commandsSent: this.counters.commandsSent,
+      repliesReceived: this.tracker.replies,
+      eventsReceived: this.counters.eventsReceived,
+      eventsDropped: this.counters.eventsDropped,
+      reconnects: this.counters.reconnects,
+      bytesIn: this.counters.bytesIn + (connection?.bytesRead ?? 0),
+      bytesOut: this.counters.bytesOut + (connection?.bytesWritten ?? 0),
+      pendingRequests: this.tracker.size,
+      offlineQueued: this.offline?.length ?? 0,
+      writeBufferBytes: connection?.bufferedLength ?? 0,
+      bufferedEvents: events.events,
+      bufferedEventBytes: events.bytes,
+      listReplyBytes: this.tracker.listBytes,
+    };
   }
 
   /** Where the connection stands: `connecting`, `ready`, `reconnecting`, `closing` or `closed`. */
@@ -124,11 +205,17 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
    * connected, every write of one batch (one socket write) shares one promise.
    */
   protected write(line: string): Promise<void> {
+    if (commandsObserved()) return handled(traceCommand(this.commandContext(line), () => this.writeNow(line)));
+    return this.writeNow(line);
+  }
+
+  private writeNow(line: string): Promise<void> {
     const connection = this.connection;
     if (this.state === 'ready' && connection) {
       if (connection.bufferedLength > this.settings.maxWriteBuffer) {
         return handled(Promise.reject(new QueueFullError(`write buffer full: ${connection.bufferedLength} bytes are waiting for the socket`)));
       }
+      this.counters.commandsSent++;
       return connection.writeLine(line);
     }
     return handled(
@@ -145,6 +232,11 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
    * `timeout` gets its own (p-timeout).
    */
   protected request<T>(kind: RequestKind, key: string, options?: RequestOptions): Promise<T> {
+    if (commandsObserved()) return traceCommand(this.requestContext(kind, key), () => this.requestNow<T>(kind, key, options));
+    return this.requestNow<T>(kind, key, options);
+  }
+
+  private requestNow<T>(kind: RequestKind, key: string, options?: RequestOptions): Promise<T> {
     let request!: PendingRequest;
     const reply = new Promise<T>((resolve, reject) => {
       request = new PendingRequest(kind, key, resolve as (value: unknown) => void, reject);
@@ -165,6 +257,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
         this.offline?.remove(request);
         // Still tracked when written: its reply is consumed, keeping matching right.
         request.fail(new AbortError(`${describeLine(request.line)} was aborted`, { cause: signal.reason }));
+        this.tracker.abandon(request);
       };
       signal.addEventListener('abort', onAbort, { once: true });
       request.onSettle = () => signal.removeEventListener('abort', onAbort);
@@ -190,6 +283,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     const error = new TimeoutError(`${describeLine(request.line)} got no reply within ${timeout} ms`);
     const wasQueued = this.offline?.remove(request) ?? false;
     request.fail(error);
+    this.tracker.abandon(request);
     // A written request that never gets a reply would stay at the head of the
     // reply queue and send every later reply down the slow path; a FLUSH probe
     // sweeps it out (request-tracker.ts).
@@ -220,6 +314,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
 
   private send(connection: Connection, command: QueueableCommand): void {
     command.seq = ++this.seq;
+    this.counters.commandsSent++;
     if (command instanceof PendingRequest) this.tracker.track(command);
     connection.write(command);
   }
@@ -228,6 +323,35 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
   private sendInternal(line: string): void {
     if (this.state !== 'ready' || !this.connection) return;
     this.send(this.connection, { line, seq: 0, written: noop, fail: noop });
+  }
+
+  /** Where the next command goes: the current server, or the one the next attempt tries. */
+  private serverFields(server: ResolvedTarget = this.currentServer ?? (this.servers[this.serverCursor % this.servers.length] as ResolvedTarget)): ServerFields {
+    switch (server.kind) {
+      case 'unix':
+        return { server: describeTarget(server), serverAddress: server.path, serverPort: undefined };
+      case 'tls':
+        return { server: describeTarget(server), serverAddress: server.host, serverPort: server.port };
+      case 'ws':
+        return { server: describeTarget(server), serverAddress: server.url, serverPort: undefined };
+    }
+  }
+
+  /** The trace context of a write, from its line: the verb, and the name for commands that take one. */
+  private commandContext(line: string): CommandTraceContext {
+    const end = line.length - 2; // CRLF
+    const space = line.indexOf(' ');
+    const command = space === -1 || space > end ? line.slice(0, end) : line.slice(0, space);
+    let key: string | undefined;
+    if (space !== -1 && NAMED_COMMANDS.has(command)) {
+      const equals = line.indexOf('=', space + 1);
+      key = line.slice(space + 1, equals === -1 || equals > end ? end : equals);
+    }
+    return { command, key, ...this.serverFields() };
+  }
+
+  private requestContext(kind: RequestKind, key: string): CommandTraceContext {
+    return { command: kind.toUpperCase(), key: kind === 'retrieve' ? key : undefined, ...this.serverFields() };
   }
 
   // ---------------------------------------------------------------- incoming
@@ -243,9 +367,11 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
       case 'set':
       case 'notify':
       case 'debug':
+        this.counters.eventsReceived++;
         this.hub.dispatch(line);
         return;
       case 'overhead':
+        this.counters.eventsReceived++;
         if (line.flags.includes('E')) this.onServerError(line.value);
         else this.hub.dispatch({ type: 'message', flags: line.flags, text: line.value });
         return;
@@ -260,6 +386,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
       case 'greeting':
         return;
       default:
+        this.counters.eventsReceived++;
         this.hub.dispatch({ type: 'unsolicited', line });
     }
   }
@@ -294,6 +421,8 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
   }
 
   private emitStatus(event: StatusEvent): void {
+    if (debugEnabled()) debugNote(this.settings.name, describeStatus(event));
+    if (statusObserved()) publishStatus({ client: this, event });
     for (const queue of this.statusQueues) queue.push(event);
     this.emit('status', event);
   }
@@ -302,30 +431,38 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
 
   /** @internal The first connection: retried within `waitForServer` ms, never after an authentication failure. */
   async connect(): Promise<void> {
-    const started = Date.now();
+    const deadline = Date.now() + this.settings.waitForServer;
     let attempt = 0;
     for (;;) {
       attempt++;
       const server = this.nextServer();
       this.emitStatus({ type: 'connecting', attempt, server: describeTarget(server) });
       try {
-        const connection = await this.open(server);
+        const connection = await this.tryServer(server, attempt, false);
         this.onConnected(connection, server, false);
         return;
       } catch (error) {
         const cause = asError(error);
         if (this.isFinished) throw new ClosedError('the client was closed while connecting', { cause });
-        const delay = cause instanceof AuthenticationError ? false : this.settings.policy(attempt, cause);
-        if (delay === false || Date.now() - started + delay > this.settings.waitForServer) {
+        const delay = isFatal(cause) ? false : this.settings.policy(attempt, cause);
+        const remaining = deadline - Date.now();
+        if (delay === false || remaining <= 0) {
           this.finish(cause, true);
           this.closePromise = Promise.resolve();
-          if (attempt === 1 || cause instanceof AuthenticationError) throw cause;
+          if (attempt === 1 || isFatal(cause)) throw cause;
           throw new ConnectionError(`could not connect within ${this.settings.waitForServer} ms (${attempt} attempts): ${cause.message}`, { cause });
         }
-        await sleep(delay);
+        // The last wait is cut short to the deadline, so one more attempt is made at it.
+        await sleep(Math.min(delay, remaining));
         if (this.isFinished) throw new ClosedError('the client was closed while connecting', { cause });
       }
     }
+  }
+
+  /** One connection attempt, traced on `net-clacks:connect` when observed. */
+  private tryServer(server: ResolvedTarget, attempt: number, reconnect: boolean): Promise<Connection> {
+    if (!connectsObserved()) return this.open(server);
+    return traceConnect({ ...this.serverFields(server), attempt, reconnect }, () => this.open(server));
   }
 
   private nextServer(): ResolvedTarget {
@@ -342,9 +479,10 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
   private async open(server: ResolvedTarget): Promise<Connection> {
     const abort = new AbortController();
     this.transportAbort = abort;
-    let socket: Awaited<ReturnType<typeof openTransport>>;
+    let socket: Awaited<ReturnType<typeof platform.openTransport>>;
     try {
-      socket = await openTransport(server, {
+      socket = await platform.openTransport(server, {
+        where: describeTarget(server),
         ...(this.tls ? { tls: this.tls } : {}),
         connectTimeout: this.settings.connectTimeout,
         tlsHandshakeTimeout: this.settings.tlsHandshakeTimeout,
@@ -361,7 +499,12 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     const connection: Connection = new Connection(
       socket,
       { onLine: (line) => this.onLine(connection, line), onClose: (error) => this.onConnectionClosed(connection, error) },
-      { maxLineLength: this.settings.maxLineLength, headerTimeout: this.settings.headerTimeout, authTimeout: this.settings.authTimeout },
+      {
+        maxLineLength: this.settings.maxLineLength,
+        headerTimeout: this.settings.headerTimeout,
+        authTimeout: this.settings.authTimeout,
+        trace: debugEnabled() ? traceTo(describeTarget(server)) : undefined,
+      },
     );
     this.attempting = connection;
     let lines = `CLACKS ${this.settings.name}\r\nOVERHEAD A ${encodeAuthToken(server.username, server.password)}\r\n`;
@@ -381,7 +524,8 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     this.currentServer = server;
     this.info = connection.serverInfo;
     this.machine.moveTo('ready');
-    this.reconnectAttempt = 0;
+    this.connectedAt = Date.now();
+    if (reconnected) this.counters.reconnects++;
     if (this.settings.failover === 'in-order') this.serverCursor = 0;
     this.probe = undefined;
     // Commands that waited (those in flight at the loss first, in their order), now in order.
@@ -400,6 +544,11 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
   private onConnectionClosed(connection: Connection, error: Error | undefined): void {
     if (connection !== this.connection) return;
     this.connection = undefined;
+    this.counters.bytesIn += connection.bytesRead;
+    this.counters.bytesOut += connection.bytesWritten;
+    // Only a connection that stayed up a while resets the backoff: a server
+    // that logs clients in and drops them must not get a reconnect storm.
+    if (Date.now() - this.connectedAt >= this.settings.reconnectResetAfter) this.reconnectAttempt = 0;
     this.stopTimers();
     if (this.state === 'closing') {
       failUnwritten(connection, new ClosedError('the client was closed before the command was written'));
@@ -475,7 +624,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     if (this.state !== 'reconnecting') return;
     const server = this.nextServer();
     try {
-      const connection = await this.open(server);
+      const connection = await this.tryServer(server, this.reconnectAttempt, true);
       if (this.state !== 'reconnecting') {
         connection.destroy();
         return;
@@ -484,7 +633,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
     } catch (error) {
       if (this.state !== 'reconnecting') return;
       const cause = asError(error);
-      if (cause instanceof AuthenticationError) this.terminate(cause);
+      if (isFatal(cause)) this.terminate(cause);
       else this.scheduleReconnect(cause);
     }
   }
@@ -506,7 +655,7 @@ export abstract class ClientCore extends EventEmitter<ClacksClientEvents> {
       });
       this.timers.push(setInterval(() => monitor.check(), monitor.tick));
     }
-    for (const timer of this.timers) timer.unref();
+    for (const timer of this.timers) platform.unref(timer);
   }
 
   private stopTimers(): void {
@@ -604,9 +753,39 @@ export function handled<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
+/** Commands whose first argument is a name (a key or a signal name): their traces carry it as `key`. */
+const NAMED_COMMANDS = new Set(['NOTIFY', 'SET', 'SETANDSTORE', 'LISTEN', 'UNLISTEN', 'STORE', 'RETRIEVE', 'REMOVE', 'INCREMENT', 'DECREMENT']);
+
+/** A Connection's trace hook printing its traffic for `NODE_DEBUG=net-clacks`. */
+function traceTo(where: string): (direction: 'in' | 'out', text: string) => void {
+  return (direction, text) => debugTraffic(where, direction, text);
+}
+
+/** A status change in one line, for `NODE_DEBUG=net-clacks`. */
+function describeStatus(event: StatusEvent): string {
+  switch (event.type) {
+    case 'connecting':
+      return `connecting to ${event.server} (attempt ${event.attempt})`;
+    case 'connected':
+    case 'reconnected':
+      return `${event.type} to ${event.server} (${event.serverInfo})`;
+    case 'disconnected':
+      return `disconnected: ${event.reason.message}`;
+    case 'reconnecting':
+      return `reconnecting in ${event.delay} ms (attempt ${event.attempt}): ${event.cause.message}`;
+    case 'closed':
+      return event.reason ? `closed: ${event.reason.message}` : 'closed';
+  }
+}
+
 function describeLine(line: string): string {
   const text = line.trimEnd();
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Errors no retry can mend: bad credentials, a gateway that refuses this page's origin. */
+function isFatal(error: Error): boolean {
+  return error instanceof AuthenticationError || (error instanceof GatewayError && error.permanent);
 }
 
 function asError(error: unknown): Error {

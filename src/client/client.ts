@@ -4,10 +4,10 @@
  * is in client-core.ts.
  * @module
  */
-import { randomBytes } from 'node:crypto';
+import { platform } from '#platform';
 import { ClosedError, ValidationError } from '../errors.js';
 import type { EventOptions, ValueDecoder } from '../events/event-hub.js';
-import { EventQueue, type OverflowPolicy } from '../events/event-queue.js';
+import { EventQueue, type EventStream, type OverflowPolicy } from '../events/event-queue.js';
 import type { ClacksEvent, StatusEvent, SubscriptionEvent } from '../events/types.js';
 import { encodeClientCommand } from '../wire/client-commands.js';
 import { validateName, validateStep, validateText, validateValue } from '../wire/validate.js';
@@ -16,7 +16,7 @@ import { describeTarget } from './options.js';
 import { toClientInfo, type ClientInfo } from './client-info.js';
 import { noop } from '../util/noop.js';
 
-export type { RequestOptions, ClacksClientEvents } from './client-core.js';
+export type { RequestOptions, ClacksClientEvents, ClientStats } from './client-core.js';
 
 /** Options of `client.set()`. */
 export interface SetOptions {
@@ -26,8 +26,10 @@ export interface SetOptions {
 
 /** Options of `client.subscribe()`. */
 export interface SubscribeOptions<V = string> {
-  /** Most events buffered while the consumer is busy. */
+  /** Most events buffered while the consumer is busy. Default: the client's `eventBufferSize`. */
   bufferSize?: number;
+  /** Most bytes buffered while the consumer is busy. Default: the client's `eventBufferBytes`. */
+  bufferBytes?: number;
   /** What happens when the buffer is full. */
   overflow?: OverflowPolicy;
   /** Decode SET values with this codec. */
@@ -41,7 +43,7 @@ export interface StatusOptions {
 }
 
 /** A live subscription: an async iterable of the names' events. Leaving the loop unsubscribes. */
-export interface Subscription<V = string> extends AsyncIterableIterator<SubscriptionEvent<V>> {
+export interface Subscription<V = string> extends EventStream<SubscriptionEvent<V>> {
   /** The names subscribed to. */
   readonly names: readonly string[];
   /**
@@ -50,8 +52,6 @@ export interface Subscription<V = string> extends AsyncIterableIterator<Subscrip
    * subscription.
    */
   readonly ready: Promise<void>;
-  /** Events dropped because the buffer was full. */
-  readonly dropped: number;
   /** Ends the iteration and sends UNLISTEN for names nothing else holds. */
   unsubscribe(): void;
 }
@@ -230,7 +230,7 @@ export class ClacksClient extends ClientCore {
    */
   flush(options?: RequestOptions): Promise<void> {
     return this.guard(() => {
-      const id = `${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+      const id = `${Date.now().toString(36)}${platform.randomHex(6)}`;
       return this.request<void>('flush', id, options);
     });
   }
@@ -298,7 +298,7 @@ export class ClacksClient extends ClientCore {
    * for by type). Any number of iterators may be open; each gets every event
    * its filter accepts. Ends when the client is closed.
    */
-  events<V = string>(options: EventOptions<V> = {}): AsyncIterableIterator<ClacksEvent<V>> {
+  events<V = string>(options: EventOptions<V> = {}): EventStream<ClacksEvent<V>> {
     if (options.names) for (const name of options.names) validateName(name, 'names');
     const queue = this.hub.open<V>(options);
     if (this.isFinished) queue.end();

@@ -5,12 +5,13 @@
  * requests are pruned from the head as replies arrive.
  * @module
  */
+import { platform } from '#platform';
 import { Fifo } from '../util/fifo.js';
 import type { PendingRequest } from './request-tracker.js';
 
 export class DeadlineQueue {
   private readonly queue = new Fifo<PendingRequest>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly onExpire: (request: PendingRequest) => void) {}
 
@@ -38,7 +39,7 @@ export class DeadlineQueue {
     const head = this.queue.peek();
     if (!head) return;
     this.timer = setTimeout(() => this.expire(), Math.max(0, head.deadline - Date.now()));
-    this.timer.unref();
+    platform.unref(this.timer);
   }
 
   private expire(): void {

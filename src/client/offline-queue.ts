@@ -4,6 +4,7 @@
  * the connection is back.
  * @module
  */
+import { platform } from '#platform';
 import { OfflineTimeoutError, QueueFullError } from '../errors.js';
 import type { OutboundEntry } from '../connection/connection.js';
 import { Fifo } from '../util/fifo.js';
@@ -29,7 +30,7 @@ export interface OfflineQueueLimits {
 export class OfflineQueue {
   private readonly waiting = new Fifo<Waiting>();
   private bytes = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly limits: OfflineQueueLimits) {}
 
@@ -48,7 +49,7 @@ export class OfflineQueue {
    * @throws {QueueFullError} when a bound would be exceeded; nothing is queued then.
    */
   add(command: QueueableCommand): void {
-    const bytes = Buffer.byteLength(command.line);
+    const bytes = platform.byteLength(command.line);
     if (this.waiting.length >= this.limits.maxCommands) {
       throw new QueueFullError(`offline queue full: ${this.limits.maxCommands} commands are waiting for the connection to return`);
     }
@@ -64,7 +65,7 @@ export class OfflineQueue {
    * nothing accepted is dropped silently.
    */
   readmit(commands: QueueableCommand[]): void {
-    for (const command of commands) this.push(command, Buffer.byteLength(command.line));
+    for (const command of commands) this.push(command, platform.byteLength(command.line));
   }
 
   /** Removes a command that no longer needs sending (its caller gave up). */
@@ -104,7 +105,7 @@ export class OfflineQueue {
     const head = this.waiting.peek();
     if (!head || !Number.isFinite(this.limits.timeout)) return;
     this.timer = setTimeout(() => this.expire(), Math.max(0, head.deadline - Date.now()));
-    this.timer.unref();
+    platform.unref(this.timer);
   }
 
   private expire(): void {

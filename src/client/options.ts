@@ -1,12 +1,14 @@
 /**
  * Client options, connection targets and the URL forms:
- * `clacks://user:password@host:49888` (TCP, always TLS) and
+ * `clacks://user:password@host:49888` (TCP, always TLS),
  * `clacks+unix://user:password@localhost/abs/path.sock` (also
- * `clacks+unix:///abs/path.sock?user=U&password=P`).
+ * `clacks+unix:///abs/path.sock?user=U&password=P`), and
+ * `ws://` / `wss://user:password@host/path` through a gateway.
  * @module
  */
-import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { platform, type PlatformTlsOptions } from '#platform';
 import { ValidationError } from '../errors.js';
+import { redactUrl } from '../util/redact.js';
 import type { ReconnectPolicy } from '../connection/reconnect-policy.js';
 import type { OverflowPolicy } from '../events/event-queue.js';
 
@@ -27,10 +29,14 @@ export interface ServerTarget {
   password?: string;
 }
 
-/** A resolved target: either a Unix socket path or a TLS host and port. */
+/**
+ * A resolved target: a Unix socket path, a TLS host and port, or a gateway's
+ * WebSocket URL (`url` holds no credentials: they go in `OVERHEAD A`).
+ */
 export type ResolvedTarget =
   | { kind: 'unix'; path: string; username: string; password: string }
-  | { kind: 'tls'; host: string; port: number; username: string; password: string };
+  | { kind: 'tls'; host: string; port: number; username: string; password: string }
+  | { kind: 'ws'; url: string; username: string; password: string };
 
 /** Timeouts, in milliseconds. */
 export interface ClientTimeouts {
@@ -77,7 +83,7 @@ export interface ClientOptions extends ServerTarget {
    * default; pass `{ rejectUnauthorized: false }` for the self-signed
    * certificates Perl deployments commonly use, or `{ ca }` to trust yours.
    */
-  tls?: TlsConnectionOptions;
+  tls?: PlatformTlsOptions;
   /** Timeouts, in milliseconds. */
   timeouts?: ClientTimeouts;
   /**
@@ -88,8 +94,18 @@ export interface ClientOptions extends ServerTarget {
   waitForServer?: number;
   /** Reconnect automatically after a connection loss. Default `true`. */
   reconnect?: boolean;
-  /** Delay before reconnect attempt `attempt` (1-based), or `false` to give up. Default: exponential backoff with jitter, 50 ms to 3 s. */
+  /**
+   * Delay before reconnect attempt `attempt` (1-based, counted since the
+   * last connection that stayed up `reconnectResetAfter` ms), or `false` to
+   * give up. Default: exponential backoff with jitter, 50 ms to 3 s.
+   */
   reconnectPolicy?: ReconnectPolicy;
+  /**
+   * The backoff starts again from its first delay only after a connection has
+   * stayed up this long, in ms. A server that logs the client in and drops it
+   * at once therefore sees the backoff grow, not a reconnect storm. Default 5,000.
+   */
+  reconnectResetAfter?: number;
   /** Queue commands while disconnected (default bounds), with given bounds, or `false` to reject them at once. */
   offlineQueue?: boolean | OfflineQueueOptions;
   /** Send `PING` every this many ms (the server drops clients that do not ping). Default 30,000; `false` disables. */
@@ -106,26 +122,41 @@ export interface ClientOptions extends ServerTarget {
   maxLineLength?: number;
   /** Most bytes waiting to be written before new commands are refused with `QueueFullError`. Default 64 MiB. */
   maxWriteBuffer?: number;
-  /** Default buffer size of event iterators. Default 10,000 events. */
+  /**
+   * Most entries of a KEYLIST or CLIENTLIST reply. Past it the request
+   * rejects with `ReplyTooLargeError`; the rest of the reply is read and
+   * discarded. Default 1,000,000.
+   */
+  maxListEntries?: number;
+  /** Most bytes of a KEYLIST or CLIENTLIST reply (its lines' length). Past it, as `maxListEntries`. Default 64 MiB. */
+  maxListBytes?: number;
+  /** Default buffer size of event iterators, in events. Default 10,000. */
   eventBufferSize?: number;
+  /**
+   * Default byte bound of each event iterator's buffer: the length of the
+   * buffered events' lines on the wire. Default 16 MiB. Whichever bound is
+   * reached first applies `eventOverflow`.
+   */
+  eventBufferBytes?: number;
   /** Default overflow policy of event iterators. Default `'drop-oldest'`. */
   eventOverflow?: OverflowPolicy;
 }
 
-/** Parses a `clacks://` or `clacks+unix://` URL. */
+/** Parses a `clacks://`, `clacks+unix://`, `ws://` or `wss://` URL. */
 export function parseClacksUrl(url: string): ResolvedTarget {
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (error) {
-    throw new ValidationError('url', `${JSON.stringify(url)} is not a URL`);
+  } catch {
+    // Not the parser's error as cause: it quotes the input, password and all.
+    throw new ValidationError('url', `${JSON.stringify(redactUrl(url))} is not a valid URL (is the port 1-65535? are special characters in the user or password percent-encoded?)`);
   }
   const query = parsed.searchParams;
   const username = parsed.username !== '' ? decodeURIComponent(parsed.username) : (query.get('user') ?? query.get('username') ?? '');
   const password = parsed.password !== '' ? decodeURIComponent(parsed.password) : (query.get('password') ?? '');
   if (parsed.protocol === 'clacks+unix:') {
     const path = decodeURIComponent(parsed.pathname);
-    if (path === '' || path === '/') throw new ValidationError('url', `${JSON.stringify(url)} names no socket path`);
+    if (path === '' || path === '/') throw new ValidationError('url', `${JSON.stringify(redactUrl(url))} names no socket path`);
     return { kind: 'unix', path, username, password };
   }
   if (parsed.protocol === 'clacks:' || parsed.protocol === 'clackss:') {
@@ -133,7 +164,14 @@ export function parseClacksUrl(url: string): ResolvedTarget {
     const port = parsed.port === '' ? DEFAULT_PORT : Number(parsed.port);
     return { kind: 'tls', host, port, username, password };
   }
-  throw new ValidationError('url', `unsupported scheme ${JSON.stringify(parsed.protocol)} (use clacks:// or clacks+unix://)`);
+  if (parsed.protocol === 'ws:' || parsed.protocol === 'wss:') {
+    // The credentials travel in OVERHEAD A, never in the WebSocket URL.
+    parsed.username = '';
+    parsed.password = '';
+    for (const name of ['user', 'username', 'password']) query.delete(name);
+    return { kind: 'ws', url: parsed.toString(), username, password };
+  }
+  throw new ValidationError('url', `unsupported scheme ${JSON.stringify(parsed.protocol)} (use clacks://, clacks+unix://, ws:// or wss://)`);
 }
 
 /** Resolves one target given as a URL or an options object, filling in shared credentials. */
@@ -170,18 +208,27 @@ export function resolveServers(target: string | ClientOptions | undefined, optio
     servers = [resolveTarget(target, credentials)];
   } else if (merged.path !== undefined || merged.host !== undefined || merged.port !== undefined) {
     servers = [resolveTarget(merged, credentials)];
-  } else if (process.env.CLACKS_URL) {
-    servers = [resolveTarget(process.env.CLACKS_URL, credentials)];
+  } else if (platform.environment('CLACKS_URL')) {
+    servers = [resolveTarget(platform.environment('CLACKS_URL') as string, credentials)];
   } else {
     throw new ValidationError('target', 'no server given: pass a URL or { host, port } / { path }, or set CLACKS_URL');
   }
   for (const server of servers) {
     if (server.username === '') throw new ValidationError('username', `no user name for ${describeTarget(server)}`);
+    platform.checkTarget(server);
   }
   return { servers, options: merged };
 }
 
-/** A short human description of a target, without credentials. */
+/**
+ * A target as a URL with the password redacted, for messages, status events
+ * and logs: `clacks://admin:***@host:49888`, `clacks+unix://admin:***@localhost/run/clacks.sock`.
+ */
 export function describeTarget(target: ResolvedTarget): string {
-  return target.kind === 'unix' ? `unix:${target.path}` : `${target.host}:${target.port} (TLS)`;
+  // A ws:// target's URL never holds credentials: they travel in OVERHEAD A.
+  if (target.kind === 'ws') return target.url;
+  const user = target.username === '' ? '' : `${encodeURIComponent(target.username)}${target.password === '' ? '' : ':***'}@`;
+  if (target.kind === 'unix') return `clacks+unix://${user}localhost${target.path}`;
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  return `clacks://${user}${host}:${target.port}`;
 }

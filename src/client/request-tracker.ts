@@ -17,9 +17,14 @@
  * `FLUSHED` arrives: every read written before that FLUSH has had its reply,
  * so a read still waiting was refused. The client sends a FLUSH probe when a
  * denial arrives so that this happens promptly.
+ *
+ * A list block is collected within bounds (entries and bytes): past them, or
+ * once its request has settled (timed out, aborted), the request no longer
+ * collects, and the rest of the block is read and discarded up to its END,
+ * which still answers the request, so the replies after it match.
  * @module
  */
-import { PermissionDeniedError, ProtocolError } from '../errors.js';
+import { PermissionDeniedError, ProtocolError, ReplyTooLargeError } from '../errors.js';
 import type { ServerLine } from '../wire/server-lines.js';
 import type { OutboundEntry } from '../connection/connection.js';
 import { Fifo } from '../util/fifo.js';
@@ -89,16 +94,50 @@ export class PendingRequest implements OutboundEntry {
   }
 }
 
+/** Bounds of a KEYLIST or CLIENTLIST reply. */
+export interface ListLimits {
+  /** Most entries (KEY or CLIENT lines). */
+  maxEntries: number;
+  /** Most bytes: the entries' length on the wire. */
+  maxBytes: number;
+}
+
+/** A KEYLIST or CLIENTLIST block being read. */
+interface ListBlock {
+  kind: 'keylist' | 'clientlist';
+  request: PendingRequest;
+  /** What was collected so far; `undefined` once the rest is being discarded. */
+  entries: unknown[] | undefined;
+  bytes: number;
+}
+
 export class RequestTracker {
   /** Every request written on the current connection and not yet answered, in write order. */
   private readonly queue = new Fifo<PendingRequest>();
   private readonly flushes = new Map<string, PendingRequest>();
-  private keys: string[] | undefined;
-  private clients: Array<Record<string, string>> | undefined;
+  private list: ListBlock | undefined;
+  private answered = 0;
+
+  constructor(private readonly limits: ListLimits = { maxEntries: Number.POSITIVE_INFINITY, maxBytes: Number.POSITIVE_INFINITY }) {}
 
   /** Number of requests waiting for a reply. */
   get size(): number {
     return this.queue.length;
+  }
+
+  /** Replies matched to a request so far (a list block counts once). */
+  get replies(): number {
+    return this.answered;
+  }
+
+  /** A request settled early (timed out, aborted): a list block it was collecting is dropped now; the rest of the block is discarded. */
+  abandon(request: PendingRequest): void {
+    if (this.list?.request === request) this.list.entries = undefined;
+  }
+
+  /** Bytes held by a list block being collected. */
+  get listBytes(): number {
+    return this.list?.entries ? this.list.bytes : 0;
   }
 
   /** Whether a read written after `seq` still waits (so a new probe would cover it). */
@@ -124,31 +163,17 @@ export class RequestTracker {
       case 'notretrieved':
         return this.answer('retrieve', line.name, undefined);
       case 'keyliststart':
-        if (!this.find('keylist', '')) return false;
-        this.keys = [];
-        return true;
+        return this.startList('keylist');
       case 'key':
-        if (!this.keys) return false;
-        this.keys.push(line.name);
-        return true;
-      case 'keylistend': {
-        const keys = this.keys;
-        this.keys = undefined;
-        return keys !== undefined && this.answer('keylist', '', keys);
-      }
+        return this.collect('keylist', line.name, line.name.length + 6);
+      case 'keylistend':
+        return this.endList('keylist');
       case 'clientliststart':
-        if (!this.find('clientlist', '')) return false;
-        this.clients = [];
-        return true;
+        return this.startList('clientlist');
       case 'client':
-        if (!this.clients) return false;
-        this.clients.push(line.fields);
-        return true;
-      case 'clientlistend': {
-        const clients = this.clients;
-        this.clients = undefined;
-        return clients !== undefined && this.answer('clientlist', '', clients);
-      }
+        return this.collect('clientlist', line.fields, clientLineLength(line.fields));
+      case 'clientlistend':
+        return this.endList('clientlist');
       case 'flushed':
         return this.answerFlush(line.id);
       default:
@@ -160,9 +185,51 @@ export class RequestTracker {
   takeAll(): PendingRequest[] {
     const all = this.queue.drain().filter((request) => !request.answered);
     this.flushes.clear();
-    this.keys = undefined;
-    this.clients = undefined;
+    this.list = undefined;
     return all;
+  }
+
+  private startList(kind: 'keylist' | 'clientlist'): boolean {
+    const request = this.find(kind, '');
+    if (!request) return false;
+    this.list = { kind, request, entries: request.settled ? undefined : [], bytes: 0 };
+    return true;
+  }
+
+  /** One entry of a block: kept within the bounds, discarded past them or once the request settled. */
+  private collect(kind: 'keylist' | 'clientlist', entry: unknown, size: number): boolean {
+    const list = this.list;
+    if (!list || list.kind !== kind) return false;
+    if (!list.entries) return true;
+    if (list.request.settled) {
+      list.entries = undefined;
+      return true;
+    }
+    list.entries.push(entry);
+    list.bytes += size;
+    const { maxEntries, maxBytes } = this.limits;
+    const over = list.entries.length > maxEntries ? 'entries' : list.bytes > maxBytes ? 'bytes' : undefined;
+    if (over) {
+      const what = kind === 'keylist' ? 'KEYLIST' : 'CLIENTLIST';
+      const bound = over === 'entries' ? maxEntries : maxBytes;
+      list.entries = undefined;
+      list.request.fail(
+        new ReplyTooLargeError(
+          `the ${what} reply is larger than ${bound} ${over === 'entries' ? 'entries' : 'bytes'} (the client's ${over === 'entries' ? 'maxListEntries' : 'maxListBytes'}); the rest of it is discarded`,
+          over,
+          bound,
+        ),
+      );
+    }
+    return true;
+  }
+
+  /** The block's END: answers its request (with nothing, when it no longer collects). */
+  private endList(kind: 'keylist' | 'clientlist'): boolean {
+    const list = this.list;
+    if (!list || list.kind !== kind) return false;
+    this.list = undefined;
+    return this.answer(kind, '', list.entries);
   }
 
   /** The oldest unanswered request of this kind and key. */
@@ -186,6 +253,7 @@ export class RequestTracker {
       if (request) request.answered = true;
     }
     if (!request) return false;
+    this.answered++;
     request.complete(value);
     return true;
   }
@@ -205,6 +273,7 @@ export class RequestTracker {
         head.fail(new PermissionDeniedError(`the server refused ${head.line.trimEnd()}: permission denied`, head.line.trimEnd()));
       }
     }
+    this.answered++;
     flush.complete(undefined);
     return true;
   }
@@ -212,4 +281,11 @@ export class RequestTracker {
   private dropAnsweredHead(): void {
     while (this.queue.peek()?.answered) this.queue.shift();
   }
+}
+
+/** The length of a `CLIENT k=v;k=v;…;` line on the wire. */
+function clientLineLength(fields: Record<string, string>): number {
+  let length = 9;
+  for (const key in fields) length += key.length + (fields[key] as string).length + 2;
+  return length;
 }

@@ -6,6 +6,7 @@
 import { exponentialBackoff, type ReconnectPolicy } from '../connection/reconnect-policy.js';
 import type { OverflowPolicy } from '../events/event-queue.js';
 import type { OfflineQueueLimits } from './offline-queue.js';
+import { ValidationError } from '../errors.js';
 import { validateIdentification, validateText } from '../wire/validate.js';
 import { VERSION } from '../version.js';
 import type { ClientOptions } from './options.js';
@@ -21,6 +22,7 @@ export interface Settings {
   waitForServer: number;
   reconnect: boolean;
   policy: ReconnectPolicy;
+  reconnectResetAfter: number;
   failover: 'in-order' | 'rotate';
   pingInterval: number | false;
   remembrance: { name: string; interval: number } | false;
@@ -33,7 +35,10 @@ export interface Settings {
   /** Bounds of the offline queue, or `false` when commands are refused while disconnected. */
   offlineQueue: OfflineQueueLimits | false;
   eventBufferSize: number;
+  eventBufferBytes: number;
   eventOverflow: OverflowPolicy;
+  maxListEntries: number;
+  maxListBytes: number;
 }
 
 /** Fills in every default and checks what can be checked before connecting. */
@@ -53,6 +58,7 @@ export function resolveSettings(options: ClientOptions): Settings {
     waitForServer: options.waitForServer ?? 0,
     reconnect: options.reconnect ?? true,
     policy: options.reconnectPolicy ?? exponentialBackoff(),
+    reconnectResetAfter: options.reconnectResetAfter ?? 5_000,
     failover: options.failover ?? 'in-order',
     pingInterval: options.pingInterval ?? 30_000,
     remembrance:
@@ -77,8 +83,18 @@ export function resolveSettings(options: ClientOptions): Settings {
             timeout: limits.timeout ?? 30_000,
           },
     eventBufferSize: options.eventBufferSize ?? 10_000,
+    eventBufferBytes: options.eventBufferBytes ?? 16 * 1024 * 1024,
     eventOverflow: options.eventOverflow ?? 'drop-oldest',
+    maxListEntries: options.maxListEntries ?? 1_000_000,
+    maxListBytes: options.maxListBytes ?? 64 * 1024 * 1024,
   };
   if (settings.remembrance) validateText(settings.remembrance.name, 'remembrance.name');
+  for (const bound of ['eventBufferBytes', 'maxListEntries', 'maxListBytes'] as const) positive(settings[bound], bound);
+  if (!(settings.reconnectResetAfter >= 0)) throw new ValidationError('reconnectResetAfter', `expected a duration in ms, got ${String(settings.reconnectResetAfter)}`);
   return settings;
+}
+
+/** A bound: a positive number (Infinity for none). */
+function positive(value: number, argument: string): void {
+  if (typeof value !== 'number' || !(value > 0)) throw new ValidationError(argument, `expected a positive number, got ${String(value)}`);
 }

@@ -16,6 +16,7 @@
  * inside a structure `null` is YAML `~` (Perl's undef).
  * @module
  */
+import { platform } from '#platform';
 import { CodecError, ValidationError } from '../errors.js';
 import { dumpPerlYaml, loadPerlYaml, type YamlScalars } from './perl-yaml.js';
 import { PERL_BASE64_PREFIX, PERL_YAML_PREFIX, type ValueCodec } from './value-codec.js';
@@ -55,7 +56,7 @@ export function encodePerlValue(value: unknown): string {
       if (RESERVED_PREFIX.test(value)) {
         throw new ValidationError('value', 'a plain string must not start with PAGECAMELCLACKSB64 or PAGECAMELCLACKSYAMLB64 (readers would decode it)');
       }
-      return LINE_BREAK.test(value) ? PERL_BASE64_PREFIX + Buffer.from(value, 'utf8').toString('base64') : value;
+      return LINE_BREAK.test(value) ? PERL_BASE64_PREFIX + platform.encodeBase64(value) : value;
     case 'number':
       if (!Number.isFinite(value)) throw new ValidationError('value', `${value} cannot be stored; only finite numbers`);
       return String(value);
@@ -65,7 +66,7 @@ export function encodePerlValue(value: unknown): string {
       return String(value);
     case 'object':
       if (value === null) throw new ValidationError('value', 'null cannot be stored on its own (remove the key instead)');
-      return PERL_YAML_PREFIX + Buffer.from(dumpPerlYaml(value), 'utf8').toString('base64');
+      return PERL_YAML_PREFIX + platform.encodeBase64(dumpPerlYaml(value));
     default:
       throw new ValidationError('value', `a ${typeof value} cannot be stored`);
   }
@@ -97,7 +98,7 @@ function decodeBase64(payload: string, what: string): string {
     const shown = payload.length > 40 ? `${payload.slice(0, 40)}…` : payload;
     throw new CodecError(`invalid ${what} value: not base64`, { cause: new SyntaxError(`not base64: ${JSON.stringify(shown)}`) });
   }
-  return Buffer.from(payload, 'base64').toString('utf8');
+  return platform.decodeBase64(payload);
 }
 
 /**

@@ -11,13 +11,15 @@
  * decode). So `{ a: 1, list: [1, 2] }` comes out byte for byte as Syck would
  * write it (transcript 06).
  *
- * Reading uses the `yaml` package with the failsafe schema (every scalar a
- * string) and then resolves plain scalars itself, so the result does not
- * depend on YAML 1.1 surprises such as `2001-12-14` becoming a Date.
+ * Reading goes through the platform: the `yaml` package under Node
+ * (yaml-package.ts), a compact reader in the browser build (yaml-reader.ts);
+ * either way every scalar starts as a string and plain scalars are resolved
+ * here, so the result does not depend on YAML 1.1 surprises such as
+ * `2001-12-14` becoming a Date.
  * @module
  */
-import { parseDocument, visit } from 'yaml';
-import { CodecError, ValidationError } from '../errors.js';
+import { platform } from '#platform';
+import { ValidationError } from '../errors.js';
 
 /** How plain (unquoted) YAML scalars are read. */
 export type YamlScalars = 'typed' | 'strings';
@@ -171,16 +173,5 @@ function resolvePlain(text: string, scalars: YamlScalars): unknown {
  * @throws {CodecError} when the text is not valid YAML.
  */
 export function loadPerlYaml(text: string, scalars: YamlScalars = 'typed'): unknown {
-  const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false });
-  if (doc.errors.length > 0) throw new CodecError(`invalid YAML: ${doc.errors[0]?.message ?? 'parse error'}`, { cause: doc.errors[0] });
-  visit(doc, {
-    Scalar(_key, node) {
-      if (node.type === 'PLAIN' && !node.tag && typeof node.value === 'string') node.value = resolvePlain(node.value, scalars);
-    },
-  });
-  try {
-    return doc.toJS({ maxAliasCount: 1000 });
-  } catch (error) {
-    throw new CodecError('YAML could not be turned into a value', { cause: error });
-  }
+  return platform.loadYaml(text, (plain) => resolvePlain(plain, scalars));
 }

@@ -5,11 +5,11 @@
  * this, in the client; a Connection never outlives its socket.
  * @module
  */
-import type net from 'node:net';
-import { AuthenticationError, ConnectionError, ProtocolError } from '../errors.js';
-import { LineReader } from '../wire/line-reader.js';
+import { platform, type PlatformLineReader } from '#platform';
+import { AuthenticationError, ClacksError, ConnectionError, ProtocolError } from '../errors.js';
 import { parseServerLine, type ServerLine } from '../wire/server-lines.js';
 import { noop } from '../util/noop.js';
+import type { Transport } from './transport.js';
 
 /** Something to write: one encoded line, told when it has been handed to the socket. */
 export interface OutboundEntry {
@@ -62,6 +62,8 @@ export interface ConnectionOptions {
   headerTimeout: number;
   /** Deadline for `Welcome!` after the greeting, ms. */
   authTimeout: number;
+  /** Sees every line received and every text written (`NODE_DEBUG=net-clacks`). */
+  trace?: ((direction: 'in' | 'out', text: string) => void) | undefined;
 }
 
 /** Writes are flushed at once when this many characters are waiting. */
@@ -73,9 +75,9 @@ export class Connection {
   /** When bytes last arrived (ms since epoch). */
   lastReceivedAt = Date.now();
 
-  private readonly socket: net.Socket;
+  private readonly socket: Transport;
   private readonly handlers: ConnectionHandlers;
-  private readonly reader: LineReader;
+  private readonly reader: PlatformLineReader;
   private pending = '';
   /** What `pending` holds: entries, or plain write lines of the current batch. */
   private pendingEntries: Array<OutboundEntry | string> = [];
@@ -86,20 +88,23 @@ export class Connection {
   private closeError: Error | undefined;
   private greeted = false;
   private authenticated = false;
-  private handshake: { resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | undefined;
+  private handshake: { resolve: () => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> } | undefined;
 
-  constructor(socket: net.Socket, handlers: ConnectionHandlers, private readonly options: ConnectionOptions) {
+  constructor(socket: Transport, handlers: ConnectionHandlers, private readonly options: ConnectionOptions) {
     this.socket = socket;
     this.handlers = handlers;
-    this.reader = new LineReader((line) => this.receive(line), { maxLineLength: options.maxLineLength, encoding: 'utf8' });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => {
-      this.waitingForDrain = false;
-      this.flush();
+    this.reader = platform.createLineReader((line) => this.receive(line), { maxLineLength: options.maxLineLength, encoding: 'utf8' });
+    socket.start({
+      onData: (chunk) => this.onData(chunk),
+      onDrain: () => {
+        this.waitingForDrain = false;
+        this.flush();
+      },
+      // A gateway's own refusal (a ClacksError) says it all; anything else is wrapped.
+      onError: (error) => this.fail(error instanceof ClacksError ? error : new ConnectionError(`connection error: ${error.message}`, { cause: error })),
+      onEnd: () => this.fail(this.closeError ?? new ConnectionError('the server closed the connection')),
+      onClose: () => this.finish(),
     });
-    socket.on('error', (error) => this.fail(new ConnectionError(`connection error: ${error.message}`, { cause: error })));
-    socket.on('end', () => this.fail(this.closeError ?? new ConnectionError('the server closed the connection')));
-    socket.on('close', () => this.finish());
   }
 
   /** Whether the socket is gone. */
@@ -109,7 +114,12 @@ export class Connection {
 
   /** Characters written but not yet handed to the socket, plus the socket's own buffer. */
   get bufferedLength(): number {
-    return this.pending.length + this.socket.writableLength;
+    return this.pending.length + this.socket.bufferedAmount;
+  }
+
+  /** Bytes received so far. */
+  get bytesRead(): number {
+    return this.socket.bytesRead;
   }
 
   /** Bytes the socket has written so far (progress of a stalled write). */
@@ -119,7 +129,7 @@ export class Connection {
 
   /** Bytes waiting in the socket's own buffer. */
   get socketBuffered(): number {
-    return this.socket.writableLength;
+    return this.socket.bufferedAmount;
   }
 
   /**
@@ -211,6 +221,7 @@ export class Connection {
 
   private writeRaw(text: string): void {
     if (this.closed) return;
+    this.options.trace?.('out', text);
     if (!this.socket.write(text)) this.waitingForDrain = true;
   }
 
@@ -223,6 +234,7 @@ export class Connection {
     this.pending = '';
     this.pendingEntries = [];
     this.currentBatch = undefined;
+    this.options.trace?.('out', text);
     // Backpressure: when the socket's buffer is full, later writes wait for 'drain'.
     if (!this.socket.write(text)) this.waitingForDrain = true;
     batch?.resolve();
@@ -236,7 +248,7 @@ export class Connection {
     }
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Uint8Array): void {
     this.lastReceivedAt = Date.now();
     try {
       this.reader.push(chunk);
@@ -247,6 +259,7 @@ export class Connection {
 
   private receive(text: string): void {
     if (this.closed) return;
+    this.options.trace?.('in', text);
     const line = parseServerLine(text);
     if (!this.greeted) {
       // PROTOCOL.md "Session start": the first line must start with `CLACKS `.

@@ -1,20 +1,58 @@
 /**
- * Opens the byte stream to a server: a Unix domain socket (plain text) or
- * TCP wrapped in TLS, each with its own deadline (PROTOCOL.md, "Transport").
+ * The transport interface: a byte stream to a server, whatever carries it.
+ * The Node build has a socket / TLS implementation (node-transport.ts) and
+ * both builds have a WebSocket one (websocket-transport.ts); everything
+ * above (line framing, the handshake, request matching, events, reconnect)
+ * is shared and sees only this interface, as in nats.js.
+ *
+ * Chunks are delivered to callbacks rather than through an async iterator:
+ * the line reader is a hot path, and a promise per chunk would cost the
+ * Node client a measurable share of its throughput.
  * @module
  */
-import net from 'node:net';
-import tls from 'node:tls';
-import { ClosedError, ConnectionError } from '../errors.js';
-import { describeTarget, type ResolvedTarget } from '../client/options.js';
+import type { ResolvedTarget } from '../client/options.js';
 
-/** Options of {@link openTransport}. */
+/** What a {@link Transport} tells its owner. Each is called from the transport's own I/O callbacks. */
+export interface TransportHandlers {
+  /** Bytes from the server, in order. The chunk may be reused after the call returns. */
+  onData(chunk: Uint8Array): void;
+  /** The outbound buffer fell below its high-water mark after a `write` returned `false`. */
+  onDrain(): void;
+  /** The transport failed (reset, refused by a gateway, …); `onClose` follows. */
+  onError(error: Error): void;
+  /** The server ended the stream (FIN, or a WebSocket close frame without error); `onClose` follows. */
+  onEnd(): void;
+  /** The transport is gone. Called once, last. */
+  onClose(): void;
+}
+
+/** A connected byte stream. */
+export interface Transport {
+  /** Starts delivering to `handlers`; called once, right after the transport is opened. */
+  start(handlers: TransportHandlers): void;
+  /** Queues text (UTF-8 on the wire). `false`: the buffer is over its high-water mark, wait for `onDrain`. */
+  write(text: string): boolean;
+  /** Sends what is queued and lets the server finish: the server's close ends the stream. */
+  end(): void;
+  /** Drops the stream at once. */
+  destroy(): void;
+  /** Bytes queued in the transport and not yet taken by the network. */
+  readonly bufferedAmount: number;
+  /** Bytes taken by the network so far (grows while the server reads). */
+  readonly bytesWritten: number;
+  /** Bytes received so far (the payload of WebSocket messages). */
+  readonly bytesRead: number;
+}
+
+/** Options of {@link OpenTransport}. */
 export interface TransportOptions {
-  /** Node TLS options (TCP only). Verification is on unless `rejectUnauthorized: false`. */
-  tls?: tls.ConnectionOptions;
-  /** Deadline of the TCP/Unix connect, ms. */
+  /** The target without credentials, for messages. */
+  where: string;
+  /** Platform TLS options (Node: `tls.ConnectionOptions`); TCP and `wss://` under Node only. */
+  tls?: object | undefined;
+  /** Deadline of the connect (TCP, Unix, or the WebSocket handshake), ms. */
   connectTimeout: number;
-  /** Deadline of the TLS handshake, ms. */
+  /** Deadline of the TLS handshake over TCP, ms. */
   tlsHandshakeTimeout: number;
   /** TCP keepalive initial delay, ms (0 disables). */
   keepAlive: number;
@@ -26,83 +64,5 @@ export interface TransportOptions {
   signal?: AbortSignal;
 }
 
-const VERIFY_ERRORS = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-]);
-
-/** Connects and resolves with a socket ready for protocol bytes. */
-export function openTransport(target: ResolvedTarget, options: TransportOptions): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const where = describeTarget(target);
-    const signal = options.signal;
-    if (signal?.aborted) return reject(new ClosedError(`the connection attempt to ${where} was abandoned`));
-    let socket: net.Socket;
-    const onAbort = (): void => fail(new ClosedError(`the connection attempt to ${where} was abandoned`));
-    const fail = (error: Error): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.removeAllListeners();
-      socket.on('error', () => {});
-      socket.destroy();
-      reject(error);
-    };
-    const onError = (error: NodeJS.ErrnoException): void => fail(describeError(error, where));
-    let timer = setTimeout(() => fail(new ConnectionError(`connecting to ${where} timed out after ${options.connectTimeout} ms`)), options.connectTimeout);
-    const ready = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.removeListener('error', onError);
-      socket.setNoDelay?.(true);
-      if (target.kind === 'tls' && options.keepAlive > 0) socket.setKeepAlive(true, options.keepAlive);
-      resolve(socket);
-    };
-    if (target.kind === 'unix') {
-      socket = net.connect({ path: target.path }, ready);
-    } else {
-      const tcp = net.connect({ host: target.host, port: target.port });
-      socket = tcp;
-      tcp.once('connect', () => {
-        clearTimeout(timer);
-        tcp.removeListener('error', onError);
-        // The user's own servername wins (documented pass-through); SNI is never sent for an IP.
-        const servername = options.tls?.servername ?? (net.isIP(target.host) === 0 ? target.host : undefined);
-        const secure = tls.connect({ ...options.tls, socket: tcp, ...(servername ? { servername } : {}) });
-        socket = secure;
-        secure.on('error', onError);
-        timer = setTimeout(
-          () => fail(new ConnectionError(`TLS handshake with ${where} timed out after ${options.tlsHandshakeTimeout} ms`)),
-          options.tlsHandshakeTimeout,
-        );
-        secure.once('secureConnect', ready);
-      });
-    }
-    socket.on('error', onError);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function describeError(error: NodeJS.ErrnoException, where: string): ConnectionError {
-  const code = error.code ?? '';
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return new ConnectionError(
-      `TLS certificate of ${where} does not name that host (${error.message}). Connect with a name the certificate holds, ` +
-        'or pass tls: { servername: <a name it holds> }, or tls: { rejectUnauthorized: false } to skip verification.',
-      { cause: error },
-    );
-  }
-  if (VERIFY_ERRORS.has(code)) {
-    return new ConnectionError(
-      `TLS certificate of ${where} was not accepted (${code}: ${error.message}). Clacks servers often use self-signed certificates: ` +
-        'pass tls: { ca: <their certificate> } to trust it, or tls: { rejectUnauthorized: false } to skip verification.',
-      { cause: error },
-    );
-  }
-  return new ConnectionError(`cannot connect to ${where}: ${error.message}`, { cause: error });
-}
+/** Opens a transport to `target`; each platform has one (the `#platform` module). */
+export type OpenTransport = (target: ResolvedTarget, options: TransportOptions) => Promise<Transport>;

@@ -3,8 +3,9 @@
  * buffer and overflow policy.
  * @module
  */
-import { EventQueue, type OverflowPolicy } from './event-queue.js';
+import { EventQueue, type EventStream, type OverflowPolicy } from './event-queue.js';
 import type { ClacksEvent, ClacksEventType } from './types.js';
+import { encodeServerLine } from '../wire/server-lines.js';
 
 /** Decodes SET values for an iterator (a value codec, such as the Perl codec). */
 export interface ValueDecoder<V> {
@@ -20,6 +21,8 @@ export interface EventOptions<V = string> {
   names?: string[];
   /** Most events buffered while the consumer is busy. Default: the client's `eventBufferSize`. */
   bufferSize?: number;
+  /** Most bytes buffered while the consumer is busy (the events' line lengths). Default: the client's `eventBufferBytes`. */
+  bufferBytes?: number;
   /** What happens when the buffer is full. Default: the client's `eventOverflow`. */
   overflow?: OverflowPolicy;
   /** Decode SET values with this codec (for example `perlCodec`); raw strings otherwise. */
@@ -37,7 +40,10 @@ interface Consumer {
 /** Default iterator settings of a hub. */
 export interface EventHubDefaults {
   bufferSize: number;
+  bufferBytes: number;
   overflow: OverflowPolicy;
+  /** Told of every event an iterator's bound kept out. */
+  onDrop?: (event: ClacksEvent<unknown>, reason: 'count' | 'bytes', overflow: OverflowPolicy) => void;
 }
 
 export class EventHub {
@@ -52,8 +58,19 @@ export class EventHub {
     return this.consumers.length;
   }
 
+  /** Events buffered across every iterator, and their bytes. */
+  get buffered(): { events: number; bytes: number } {
+    let events = 0;
+    let bytes = 0;
+    for (const consumer of this.consumers) {
+      events += consumer.queue.buffered;
+      bytes += consumer.queue.bufferedBytes;
+    }
+    return { events, bytes };
+  }
+
   /** Opens an iterator; `onClose` runs when it ends. */
-  open<V>(options: EventOptions<V> = {}, onClose?: () => void): EventQueue<ClacksEvent<V>> {
+  open<V>(options: EventOptions<V> = {}, onClose?: () => void): EventQueue<ClacksEvent<V>> & EventStream<ClacksEvent<V>> {
     const consumer: Consumer = {
       queue: undefined as unknown as EventQueue<ClacksEvent<unknown>>,
       types: options.types ? new Set(options.types) : undefined,
@@ -61,9 +78,13 @@ export class EventHub {
       decoder: options.codec as ValueDecoder<unknown> | undefined,
       unsolicited: options.types?.includes('unsolicited') ?? false,
     };
+    const overflow = options.overflow ?? this.defaults.overflow;
+    const onDrop = this.defaults.onDrop;
     consumer.queue = new EventQueue<ClacksEvent<unknown>>({
       bufferSize: options.bufferSize ?? this.defaults.bufferSize,
-      overflow: options.overflow ?? this.defaults.overflow,
+      bufferBytes: options.bufferBytes ?? this.defaults.bufferBytes,
+      overflow,
+      ...(onDrop ? { onDrop: (event: ClacksEvent<unknown>, reason: 'count' | 'bytes') => onDrop(event, reason, overflow) } : {}),
       onClose: () => {
         this.consumers = this.consumers.filter((other) => other !== consumer);
         onClose?.();
@@ -76,13 +97,15 @@ export class EventHub {
   /** Delivers an event to every iterator whose filter accepts it. */
   dispatch(event: ClacksEvent): void {
     const consumers = this.consumers;
+    if (consumers.length === 0) return;
+    const size = weigh(event);
     for (let i = 0; i < consumers.length; i++) {
       const consumer = consumers[i] as Consumer;
       if (consumer.types && !consumer.types.has(event.type)) continue;
       if (event.type === 'unsolicited' && !consumer.unsolicited) continue;
       if ((event.type === 'set' || event.type === 'notify') && consumer.names && !consumer.names.has(event.name)) continue;
-      if (event.type === 'set' && consumer.decoder) consumer.queue.push(decodeSet(event.name, event.value, consumer.decoder));
-      else consumer.queue.push(event);
+      if (event.type === 'set' && consumer.decoder) consumer.queue.push(decodeSet(event.name, event.value, consumer.decoder), size);
+      else consumer.queue.push(event, size);
     }
   }
 
@@ -90,6 +113,30 @@ export class EventHub {
   endAll(error?: Error): void {
     for (const consumer of [...this.consumers]) consumer.queue.end(error);
     this.consumers = [];
+  }
+}
+
+/**
+ * What an event weighs in an iterator's byte bound: the length of its line
+ * on the wire (a decoded value is weighed by its wire form). The strings
+ * take about that in memory, plus the event object.
+ */
+function weigh(event: ClacksEvent): number {
+  switch (event.type) {
+    case 'set':
+      return event.name.length + event.value.length + 6;
+    case 'notify':
+      return event.name.length + 9;
+    case 'debug':
+      return event.sender.length + event.text.length + 9;
+    case 'error':
+      return event.message.length + 13;
+    case 'message':
+      return event.flags.length + event.text.length + 11;
+    case 'unsolicited':
+      return encodeServerLine(event.line).length;
+    default:
+      return 16;
   }
 }
 

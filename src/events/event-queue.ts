@@ -1,10 +1,11 @@
 /**
  * The one queued async iterator behind `events()`, `subscribe()` and
  * `status()`. A producer pushes; a `for await` loop pulls. The buffer is
- * bounded: past its size the oldest event is dropped (and counted), or the
- * iterator fails with a `SlowConsumerError`, so a slow consumer can never
- * grow memory without bound. Leaving the loop (`break`, `return`, a throw)
- * runs `onClose`, which is how a subscription sends its UNLISTEN.
+ * bounded in events and in bytes: past either bound the oldest event is
+ * dropped (and counted), or the iterator fails with a `SlowConsumerError`,
+ * so a slow consumer can never grow memory without bound. Leaving the loop
+ * (`break`, `return`, a throw) runs `onClose`, which is how a subscription
+ * sends its UNLISTEN.
  * @module
  */
 import { SlowConsumerError } from '../errors.js';
@@ -14,35 +15,56 @@ import { Fifo } from '../util/fifo.js';
 export type OverflowPolicy = 'drop-oldest' | 'error';
 
 /** Options of an {@link EventQueue}. */
-export interface EventQueueOptions {
+export interface EventQueueOptions<T = unknown> {
   /** Most events buffered for a consumer that is not keeping up. Default 10,000. */
   bufferSize?: number;
+  /** Most bytes buffered (each push says what its event weighs). Default: no byte bound. */
+  bufferBytes?: number;
   /** Default `'drop-oldest'`. */
   overflow?: OverflowPolicy;
   /** Runs once when the iterator ends, whichever way. */
   onClose?: () => void;
+  /** Told of every event a bound kept out: dropped (`drop-oldest`), or refused as the iterator fails (`error`). */
+  onDrop?: (event: T, reason: 'count' | 'bytes') => void;
+}
+
+/** An async iterator of events that counts what it buffers and drops. */
+export interface EventStream<T> extends AsyncIterableIterator<T> {
+  /** Events dropped because a bound of the buffer was reached (policy `drop-oldest`). */
+  readonly dropped: number;
+  /** Events waiting to be read. */
+  readonly buffered: number;
+  /** Bytes waiting to be read: the length of the events' lines on the wire. */
+  readonly bufferedBytes: number;
 }
 
 type Waiter<T> = { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void };
 
 /** A bounded, single-consumer async iterator fed by `push`. */
-export class EventQueue<T> implements AsyncIterableIterator<T> {
+export class EventQueue<T> implements EventStream<T> {
   private readonly buffer = new Fifo<T>();
+  /** The weight of each buffered event, in the same order. */
+  private readonly sizes = new Fifo<number>();
   private readonly bufferSize: number;
+  private readonly bufferBytes: number;
   private readonly overflow: OverflowPolicy;
+  private readonly onDrop: ((event: T, reason: 'count' | 'bytes') => void) | undefined;
   private onClose: (() => void) | undefined;
   private waiter: Waiter<T> | undefined;
   private done = false;
   private failure: Error | undefined;
   private droppedCount = 0;
+  private bytes = 0;
 
-  constructor(options: EventQueueOptions = {}) {
+  constructor(options: EventQueueOptions<T> = {}) {
     this.bufferSize = Math.max(1, options.bufferSize ?? 10_000);
+    this.bufferBytes = Math.max(1, options.bufferBytes ?? Number.POSITIVE_INFINITY);
     this.overflow = options.overflow ?? 'drop-oldest';
     this.onClose = options.onClose;
+    this.onDrop = options.onDrop;
   }
 
-  /** Events dropped because the buffer was full (policy `drop-oldest`). */
+  /** Events dropped because a bound of the buffer was reached (policy `drop-oldest`). */
   get dropped(): number {
     return this.droppedCount;
   }
@@ -52,13 +74,22 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     return this.buffer.length;
   }
 
+  /** Bytes waiting to be read, as weighed by the producer. */
+  get bufferedBytes(): number {
+    return this.bytes;
+  }
+
   /** Whether the iterator has ended (no more events will be delivered). */
   get closed(): boolean {
     return this.done;
   }
 
-  /** Delivers an event (ignored once the iterator has ended). */
-  push(item: T): void {
+  /**
+   * Delivers an event weighing `size` bytes (ignored once the iterator has
+   * ended). The buffer always takes one event, however heavy: the line
+   * length limit bounds a single event.
+   */
+  push(item: T, size = 0): void {
     if (this.done) return;
     const waiter = this.waiter;
     if (waiter) {
@@ -66,15 +97,23 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
       waiter.resolve({ value: item, done: false });
       return;
     }
-    if (this.buffer.length >= this.bufferSize) {
+    while (this.buffer.length > 0) {
+      const reason = this.buffer.length >= this.bufferSize ? 'count' : this.bytes + size > this.bufferBytes ? 'bytes' : undefined;
+      if (reason === undefined) break;
       if (this.overflow === 'error') {
-        this.fail(new SlowConsumerError(`event buffer of ${this.bufferSize} overflowed: the consumer is not keeping up`));
+        this.onDrop?.(item, reason);
+        const bound = reason === 'count' ? `${this.bufferSize} events` : `${this.bufferBytes} bytes`;
+        this.fail(new SlowConsumerError(`event buffer of ${bound} overflowed: the consumer is not keeping up`));
         return;
       }
-      this.buffer.shift();
+      this.bytes -= this.sizes.shift() ?? 0;
+      const dropped = this.buffer.shift() as T;
       this.droppedCount++;
+      this.onDrop?.(dropped, reason);
     }
     this.buffer.push(item);
+    this.sizes.push(size);
+    this.bytes += size;
   }
 
   /**
@@ -96,7 +135,10 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift() as T, done: false });
+    if (this.buffer.length > 0) {
+      this.bytes -= this.sizes.shift() ?? 0;
+      return Promise.resolve({ value: this.buffer.shift() as T, done: false });
+    }
     if (this.done) {
       const failure = this.failure;
       if (failure) {
@@ -113,14 +155,14 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
 
   /** Called by `break` / `return` in a `for await` loop: ends the iterator and drops its buffer. */
   return(): Promise<IteratorResult<T>> {
-    this.buffer.clear();
+    this.clearBuffer();
     this.failure = undefined;
     this.end();
     return Promise.resolve({ value: undefined, done: true });
   }
 
   throw(error?: unknown): Promise<IteratorResult<T>> {
-    this.buffer.clear();
+    this.clearBuffer();
     this.end();
     return Promise.reject(error);
   }
@@ -131,6 +173,12 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
 
   private fail(error: Error): void {
     this.end(error);
+  }
+
+  private clearBuffer(): void {
+    this.buffer.clear();
+    this.sizes.clear();
+    this.bytes = 0;
   }
 
   private runOnClose(): void {

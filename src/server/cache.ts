@@ -1,63 +1,205 @@
 /**
- * The key/value cache behind STORE, RETRIEVE, REMOVE, INCREMENT and KEYLIST.
- * Values are latin1 strings (one char per byte), so they round-trip byte for
- * byte. Unlike the reference, REMOVE forgets a key at once instead of keeping
- * a tombstone for an hour (see DIFFERENCES.md).
+ * The key/value cache behind STORE, RETRIEVE, REMOVE, INCREMENT and KEYLIST,
+ * with the reference's cache model (PROTOCOL.md, "The cache model"): every
+ * entry carries `data`, `cachetime` (when its value was last set),
+ * `accesstime` (when last read or set) and `deleted`. REMOVE leaves a
+ * tombstone; the cleanup (cache-cleaner.ts) drops old tombstones and stale
+ * entries.
+ *
+ * Names and values are latin1 strings (one char per byte), so they
+ * round-trip byte for byte. Entries are immutable: every change stores a new
+ * one, which is what lets a save take a point-in-time snapshot while the
+ * cache keeps changing (see {@link Cache.openSnapshot}).
  * @module
  */
+import { epochSeconds, type Clock } from './clock.js';
 import { applyStep } from './perl-number.js';
 
+/** One cache entry; times are epoch seconds with a fraction. */
+export interface CacheEntry {
+  readonly data: string;
+  readonly cachetime: number;
+  readonly accesstime: number;
+  /** A tombstone left by REMOVE: `data` is empty and RETRIEVE answers NOTRETRIEVED. */
+  readonly deleted: boolean;
+}
+
+/**
+ * The cache as it was when the snapshot was opened, for a save that runs
+ * over many event-loop turns: it sees exactly the keys that existed then,
+ * with their values of then, whatever happens to the live cache meanwhile.
+ */
+export interface CacheSnapshot {
+  /** How many entries (tombstones included) the snapshot holds. */
+  readonly size: number;
+  /** The cache's `version` when the snapshot was opened. */
+  readonly version: number;
+  /** The snapshot's keys in the map's own order, `size` of them. */
+  keys(): IterableIterator<string>;
+  /** The entry of a key the snapshot holds, as it was when the snapshot was opened. */
+  entry(name: string): CacheEntry;
+  /** Releases the snapshot; deletions are allowed again. */
+  close(): void;
+}
+
 export class Cache {
-  private readonly entries = new Map<string, string>();
+  private entries = new Map<string, CacheEntry>();
   /** Bumped on every change, so persistence knows whether there is anything to save. */
   version = 0;
+  private readonly now: Clock;
+  /** While a snapshot is open: the map it reads, and the entries of that map as they were before they changed. */
+  private snapshotMap: Map<string, CacheEntry> | undefined;
+  private readonly before = new Map<string, CacheEntry>();
+  /** Saves and cleanups take turns (see {@link exclusive}). */
+  private lane: Promise<unknown> = Promise.resolve();
 
+  constructor(clock: Clock = epochSeconds) {
+    this.now = clock;
+  }
+
+  /** Entries, tombstones included. */
   get size(): number {
     return this.entries.size;
   }
 
+  /** RETRIEVE: the value of a live entry, which also moves its `accesstime` (and so changes the cache). */
   get(name: string): string | undefined {
+    const entry = this.entries.get(name);
+    if (entry === undefined || entry.deleted) return undefined;
+    this.put(name, { data: entry.data, cachetime: entry.cachetime, accesstime: this.now(), deleted: false });
+    return entry.data;
+  }
+
+  /** The entry as it is, tombstones included, without touching it. */
+  peek(name: string): CacheEntry | undefined {
     return this.entries.get(name);
   }
 
+  /** STORE, SETANDSTORE: a new value, `cachetime` now. */
   set(name: string, value: string): void {
-    this.entries.set(name, value);
-    this.version++;
+    const now = this.now();
+    this.put(name, { data: value, cachetime: now, accesstime: now, deleted: false });
   }
 
+  /** REMOVE: a tombstone, even for a key that never existed (as the reference does). */
   remove(name: string): void {
-    if (this.entries.delete(name)) this.version++;
+    const now = this.now();
+    this.put(name, { data: '', cachetime: now, accesstime: now, deleted: true });
   }
 
+  /** INCREMENT (or DECREMENT with `decrement`) by `step`, with Perl's arithmetic; a tombstone counts as 0. */
+  step(name: string, step: string | undefined, decrement: boolean): void {
+    const entry = this.entries.get(name);
+    this.set(name, applyStep(entry === undefined || entry.deleted ? undefined : entry.data, step, decrement));
+  }
+
+  /**
+   * Takes an entry from another server (KEYSYNC): it replaces ours only when
+   * we have none or the incoming `cachetime` is newer (last writer wins).
+   * Returns whether it was taken.
+   */
+  applySynced(name: string, entry: CacheEntry): boolean {
+    const ours = this.entries.get(name);
+    if (ours !== undefined && !(entry.cachetime > ours.cachetime)) return false;
+    this.put(name, entry.deleted ? { ...entry, data: '' } : entry);
+    return true;
+  }
+
+  /** CLEARCACHE: everything goes, tombstones included, and none is left behind. */
   clear(): void {
-    this.entries.clear();
+    // A new map rather than clear(): a save that is reading the old one keeps reading it.
+    this.entries = new Map();
     this.version++;
   }
 
-  /** INCREMENT (or DECREMENT with `decrement`) by `step`, with Perl's arithmetic. */
-  step(name: string, step: string | undefined, decrement: boolean): void {
-    this.set(name, applyStep(this.entries.get(name), step, decrement));
-  }
-
-  /** Key names in byte order, as KEYLIST lists them. */
+  /** Names of live entries (no tombstones) in byte order, as KEYLIST lists them. */
   sortedKeys(): string[] {
+    const names: string[] = [];
+    for (const [name, entry] of this.entries) if (!entry.deleted) names.push(name);
     // Default sort compares UTF-16 code units; on latin1 strings that is byte order, like Perl's sort.
-    return [...this.entries.keys()].sort();
+    return names.sort();
   }
 
-  /** The names KEYLIST lists, in no particular order (the KEYLIST stream sorts them a slice at a time). */
+  /** The names KEYLIST lists (live entries, no tombstones), in no particular order: the KEYLIST stream sorts them a slice at a time. */
   keyNames(): string[] {
-    return [...this.entries.keys()];
+    const names: string[] = [];
+    for (const [name, entry] of this.entries) if (!entry.deleted) names.push(name);
+    return names;
   }
 
-  /** A copy of every entry, for saving. */
-  snapshot(): Array<[string, string]> {
-    return [...this.entries];
+  /** Every entry, tombstones included, in no particular order. */
+  all(): IterableIterator<[string, CacheEntry]> {
+    return this.entries.entries();
   }
 
   /** Replaces the content (loading a saved file). */
-  load(entries: Iterable<[string, string]>): void {
-    this.entries.clear();
-    for (const [name, value] of entries) this.entries.set(name, value);
+  load(entries: Iterable<readonly [string, CacheEntry]>): void {
+    this.entries = new Map(entries);
+    this.version++;
+  }
+
+  /**
+   * Drops an entry outright, as the cleanup does (no tombstone), if it is
+   * still `entry` (not changed since the caller looked at it). Refused while
+   * a snapshot is open: a snapshot relies on no key leaving the map it
+   * reads. Run deleting work through {@link exclusive}.
+   */
+  purge(name: string, entry: CacheEntry): boolean {
+    if (this.snapshotMap === this.entries) throw new Error('Cache.purge while a snapshot is open');
+    if (this.entries.get(name) !== entry) return false;
+    this.entries.delete(name);
+    this.version++;
+    return true;
+  }
+
+  /**
+   * Opens a point-in-time view for a save. Only one at a time; run the save
+   * through {@link exclusive} so that no cleanup purges keys meanwhile.
+   */
+  openSnapshot(): CacheSnapshot {
+    if (this.snapshotMap !== undefined) throw new Error('Cache.openSnapshot: a snapshot is already open');
+    const map = this.entries;
+    const size = map.size;
+    const before = this.before;
+    this.snapshotMap = map;
+    return {
+      size,
+      version: this.version,
+      // Nothing leaves the map while the snapshot is open, and keys added
+      // since go to the end of its insertion order: the first `size` keys are
+      // exactly the snapshot's.
+      *keys() {
+        let count = 0;
+        for (const name of map.keys()) {
+          if (count++ === size) return;
+          yield name;
+        }
+      },
+      entry: (name) => before.get(name) ?? (map.get(name) as CacheEntry),
+      close: () => {
+        this.snapshotMap = undefined;
+        before.clear();
+      },
+    };
+  }
+
+  /**
+   * Runs `task` after every task queued before it has finished: saves and
+   * cleanups run one at a time, so a cleanup never purges under a snapshot.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.lane.then(task, task);
+    this.lane = run.catch(() => {});
+    return run;
+  }
+
+  private put(name: string, entry: CacheEntry): void {
+    const map = this.entries;
+    if (this.snapshotMap === map && !this.before.has(name)) {
+      const previous = map.get(name);
+      if (previous !== undefined) this.before.set(name, previous);
+    }
+    map.set(name, entry);
+    this.version++;
   }
 }

@@ -66,6 +66,8 @@ export class Hub implements ConnectionHost {
     droppedBy: { outputCap: 0, stalled: 0, outputBudget: 0, inputBudget: 0, renegotiation: 0, error: 0 },
     linesTooLong: 0,
     errorReportsSuppressed: 0,
+    cacheSaves: 0,
+    cacheSaveFailures: 0,
   };
   readonly options: ResolvedOptions;
   readonly limits: ResolvedLimits;

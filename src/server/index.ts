@@ -19,3 +19,4 @@ export type { ServerStats, ServerUsage, ClientUsage } from './stats.js';
 export type { ServerLimits } from './limits.js';
 export type { ServerConnectionState, RefusalReason } from './admission.js';
 export type { DropKind } from './client-connection.js';
+export { ConfigError, readServerConfig, toServerOptions, type ReadConfigOptions, type ServeSettings, type MasterSettings, type InterclacksSettings } from './config/index.js';

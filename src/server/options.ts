@@ -77,10 +77,20 @@ export interface ServerOptions {
   maxLineLength?: number;
   /** @deprecated Use `limits.maxOutputBuffer` (this one still works when that is not given). */
   maxOutputBuffer?: number;
-  /** Save the cache to this file (atomically) and load it on start. */
+  /**
+   * Save the cache to this file and load it on start, in the reference
+   * server's own format (V3), with its backup `<file>_bck`: a Perl server
+   * can take over the file and the other way round.
+   */
   persistFile?: string;
-  /** How often to save when something changed. Default 10 s. */
+  /** How often to save when something changed. Default 10 s; 0 saves only on shutdown. */
   persistInterval?: number;
+  /** How long a removed key's tombstone is kept. Default 1 h (the reference's `deletedcachetime`); 0 keeps it forever. */
+  deletedCacheTime?: number;
+  /** Drop entries not read or written for this long. Default 1 day (`stalecachetime`); 0 never. */
+  staleCacheTime?: number;
+  /** How often the cleanup looks for old tombstones and stale entries. Default 60 s (`cachecleaninterval`); 0 never. */
+  cacheCleanInterval?: number;
   /** Sent in the greeting, `CLACKS <serverInfo>`. Default `net-clacks <version>`. */
   serverInfo?: string;
   logger?: ServerLogger;
@@ -105,9 +115,24 @@ export interface ResolvedOptions {
   limits: ResolvedLimits;
   persistFile: string | undefined;
   persistInterval: number;
+  deletedCacheTime: number;
+  staleCacheTime: number;
+  cacheCleanInterval: number;
   serverInfo: string;
   logger: ServerLogger;
 }
+
+/** Default durations in milliseconds: the reference server's (PROTOCOL.md). */
+export const DEFAULT_DURATIONS = {
+  authTimeout: 15_000,
+  pingTimeout: 180_000,
+  nopInterval: 60_000,
+  stalledWriteTimeout: 60_000,
+  persistInterval: 10_000,
+  deletedCacheTime: 3_600_000,
+  staleCacheTime: 86_400_000,
+  cacheCleanInterval: 60_000,
+} as const;
 
 export function resolveOptions(options: ServerOptions): ResolvedOptions {
   const listeners: ListenerOptions[] = [];
@@ -140,14 +165,17 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   return {
     listeners,
     users,
-    authTimeout: duration(options.authTimeout, 15_000, 'authTimeout'),
-    pingTimeout: duration(options.pingTimeout, 180_000, 'pingTimeout'),
-    nopInterval: duration(options.nopInterval, 60_000, 'nopInterval'),
-    stalledWriteTimeout: duration(options.stalledWriteTimeout, 60_000, 'stalledWriteTimeout'),
+    authTimeout: duration(options.authTimeout, DEFAULT_DURATIONS.authTimeout, 'authTimeout'),
+    pingTimeout: duration(options.pingTimeout, DEFAULT_DURATIONS.pingTimeout, 'pingTimeout'),
+    nopInterval: duration(options.nopInterval, DEFAULT_DURATIONS.nopInterval, 'nopInterval'),
+    stalledWriteTimeout: duration(options.stalledWriteTimeout, DEFAULT_DURATIONS.stalledWriteTimeout, 'stalledWriteTimeout'),
     tlsHandshakeTimeout: duration(options.tlsHandshakeTimeout, 10_000, 'tlsHandshakeTimeout'),
     limits: resolveLimits(options.limits, { maxLineLength: options.maxLineLength, maxOutputBuffer: options.maxOutputBuffer }),
     persistFile: options.persistFile,
-    persistInterval: duration(options.persistInterval, 10_000, 'persistInterval'),
+    persistInterval: duration(options.persistInterval, DEFAULT_DURATIONS.persistInterval, 'persistInterval'),
+    deletedCacheTime: duration(options.deletedCacheTime, DEFAULT_DURATIONS.deletedCacheTime, 'deletedCacheTime'),
+    staleCacheTime: duration(options.staleCacheTime, DEFAULT_DURATIONS.staleCacheTime, 'staleCacheTime'),
+    cacheCleanInterval: duration(options.cacheCleanInterval, DEFAULT_DURATIONS.cacheCleanInterval, 'cacheCleanInterval'),
     serverInfo: options.serverInfo ?? SERVER_INFO,
     logger: options.logger ?? (() => {}),
   };

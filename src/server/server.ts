@@ -5,12 +5,16 @@
  * shutdown (QUIT to every client, listeners closed, cache saved).
  * @module
  */
+import { stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { Admission, type RefusalReason, type Ticket } from './admission.js';
+import { CacheCleaner } from './cache-cleaner.js';
+import { epochSeconds } from './clock.js';
 import { Hub } from './hub.js';
 import { openListener, type BoundListener, type ServerAddress } from './listeners.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
-import { loadCache, Persister } from './persistence.js';
+import { Persister } from './persistence/persister.js';
 import type { ServerStats, ServerUsage } from './stats.js';
 
 /** A running server. */
@@ -29,8 +33,22 @@ export interface ClacksServer {
   /**
    * Sends `QUIT` to every client, stops listening, removes Unix socket files,
    * saves the cache, and resolves once every socket is gone. Idempotent.
+   * Rejects when the final save of the cache failed (the file on disk is
+   * then older than the cache was).
    */
   close(): Promise<void>;
+  /**
+   * Settles once the server has shut down, by `close()` or by a manager's
+   * `OVERHEAD S`: resolves, or rejects like `close()`.
+   */
+  readonly closed: Promise<void>;
+  /**
+   * Saves the cache to `persistFile` now, if it changed since the last save
+   * (the server also saves every `persistInterval` and on shutdown).
+   * Resolves once the file is current; rejects when the save fails. Without
+   * `persistFile` it resolves at once.
+   */
+  saveCache(): Promise<void>;
 }
 
 /** How long shutdown waits for clients to go after QUIT before cutting them off. */
@@ -42,10 +60,22 @@ const MAX_TIMER_MS = 0x7fffffff;
 export async function startServer(options: ServerOptions): Promise<ClacksServer> {
   const resolved = resolveOptions(options);
   const hub = new Hub(resolved);
-  if (resolved.persistFile !== undefined) await loadCache(resolved.persistFile, hub.cache, resolved.logger);
-  const server = new RunningServer(hub, resolved);
+  let persister: Persister | undefined;
+  if (resolved.persistFile !== undefined) {
+    await checkPersistDirectory(resolved.persistFile);
+    persister = new Persister(resolved.persistFile, hub.cache, resolved.logger, hub.stats);
+    await persister.load(epochSeconds());
+  }
+  const server = new RunningServer(hub, resolved, persister);
   await server.listen();
   return server;
+}
+
+/** A persistence file in a directory that does not exist could never be saved: refuse to start. */
+async function checkPersistDirectory(file: string): Promise<void> {
+  const directory = dirname(file);
+  const stats = await stat(directory).catch(() => undefined);
+  if (!stats?.isDirectory()) throw new Error(`persistFile ${file}: the directory ${directory} does not exist`);
 }
 
 class RunningServer implements ClacksServer {
@@ -64,15 +94,22 @@ class RunningServer implements ClacksServer {
   /** Refusals since the last log line about them (logged at most every 10 s). */
   private refusedSinceLog = 0;
   private refusalLoggedAt = 0;
+  private readonly cleaner: CacheCleaner;
   private sweepTimer: NodeJS.Timeout | undefined;
   private shutdownTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
+  readonly closed: Promise<void>;
+  private settleClosed: (outcome: Promise<void>) => void = () => {};
 
-  constructor(hub: Hub, options: ResolvedOptions) {
+  constructor(hub: Hub, options: ResolvedOptions, persister: Persister | undefined) {
     this.hub = hub;
     this.options = options;
     this.admission = new Admission(options.limits);
-    if (options.persistFile !== undefined) this.persister = new Persister(options.persistFile, hub.cache, options.logger);
+    this.persister = persister;
+    this.cleaner = new CacheCleaner(hub.cache, options, epochSeconds, (name, kind) => hub.debug(`SERVERCACHE=${kind}=${name}`));
+    this.closed = new Promise<void>((resolve) => (this.settleClosed = resolve));
+    // Nobody need listen to `closed`; its rejection is also close()'s.
+    this.closed.catch(() => {});
     hub.onShutdownRequest = (delayMs) => {
       clearTimeout(this.shutdownTimer);
       // setTimeout fires at once for delays past 2^31-1 ms (~25 days), so
@@ -80,7 +117,7 @@ class RunningServer implements ClacksServer {
       const at = Date.now() + delayMs;
       const arm = (): void => {
         const left = at - Date.now();
-        this.shutdownTimer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(() => void this.close(), Math.max(0, left));
+        this.shutdownTimer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(() => this.close().catch(() => {}), Math.max(0, left));
       };
       if (Number.isFinite(at)) arm();
     };
@@ -145,11 +182,19 @@ class RunningServer implements ClacksServer {
       throw error;
     }
     this.sweepTimer = setInterval(() => this.hub.sweep(Date.now()), sweepInterval(this.options)).unref();
+    this.cleaner.start();
     this.persister?.start(this.options.persistInterval);
   }
 
+  async saveCache(): Promise<void> {
+    if (this.persister !== undefined && !(await this.persister.save())) throw this.persister.failure();
+  }
+
   close(): Promise<void> {
-    this.closing ??= this.shutDown();
+    if (this.closing === undefined) {
+      this.closing = this.shutDown();
+      this.settleClosed(this.closing);
+    }
     return this.closing;
   }
 
@@ -171,6 +216,7 @@ class RunningServer implements ClacksServer {
     clearInterval(this.sweepTimer);
     this.hub.logins.close();
     clearTimeout(this.shutdownTimer);
+    this.cleaner.stop();
     const stopped = Promise.all(this.listeners.map((listener) => listener.close()));
     // Shutdown sends "\r\nQUIT\r\n" to every client (transcript 09 f).
     this.hub.disconnectAll();

@@ -36,6 +36,10 @@ export interface ServerStats {
   linesTooLong: number;
   /** `OVERHEAD E` reports left out of the log by `errorLogsPerMinute`. */
   errorReportsSuppressed: number;
+  /** Saves of the cache to `persistFile` that succeeded. */
+  cacheSaves: number;
+  /** Saves of the cache that failed (each one is also logged as an error). */
+  cacheSaveFailures: number;
 }
 
 /** One connection's share (`usage().clients`). */

@@ -7,6 +7,7 @@
  * else an unknown command.
  * @module
  */
+import { platform } from '#platform';
 
 /** A line a client sends to a server. */
 export type ClientCommand =
@@ -195,7 +196,7 @@ function parseOverhead(rest: string): ClientCommand {
 
 /** Builds the `OVERHEAD A` token: base64(username) `:` base64(password), UTF-8. */
 export function encodeAuthToken(username: string, password: string): string {
-  return `${Buffer.from(username, 'utf8').toString('base64')}:${Buffer.from(password, 'utf8').toString('base64')}`;
+  return `${platform.encodeBase64(username)}:${platform.encodeBase64(password)}`;
 }
 
 /** Reads an `OVERHEAD A` token; undefined when it is not two base64 parts. */
@@ -205,5 +206,5 @@ export function decodeAuthToken(token: string): { username: string; password: st
   const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
   const [user, pass] = parts as [string, string];
   if (!base64.test(user) || !base64.test(pass) || user.length % 4 !== 0 || pass.length % 4 !== 0) return undefined;
-  return { username: Buffer.from(user, 'base64').toString('utf8'), password: Buffer.from(pass, 'base64').toString('utf8') };
+  return { username: platform.decodeBase64(user), password: platform.decodeBase64(pass) };
 }

@@ -14,29 +14,12 @@
  * @module
  */
 import { LineTooLongError } from '../errors.js';
+import { DEFAULT_MAX_LINE_LENGTH, type LineEncoding, type LineReaderOptions } from './framing.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** How line bytes become strings. */
-export type LineEncoding = 'utf8' | 'latin1';
-
-/** Options of a {@link LineReader}. */
-export interface LineReaderOptions {
-  /**
-   * Longest accepted line in bytes, CRs included. A longer line makes
-   * {@link LineReader.push} throw a {@link LineTooLongError}. Default 16 MiB.
-   */
-  maxLineLength?: number;
-  /**
-   * `utf8` (the client: values are text) or `latin1` (the server: one char per
-   * byte, so values pass through byte for byte, invalid UTF-8 included).
-   */
-  encoding?: LineEncoding;
-}
-
-/** Default maximum line length: 16 MiB. */
-export const DEFAULT_MAX_LINE_LENGTH = 16 * 1024 * 1024;
+export { DEFAULT_MAX_LINE_LENGTH, type LineEncoding, type LineReaderOptions } from './framing.js';
 
 /** Capacity of the first buffer for an unfinished line. */
 const INITIAL_CAPACITY = 256;

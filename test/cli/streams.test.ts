@@ -119,7 +119,7 @@ describe('clacks shell', () => {
   it('sends raw lines from stdin and shows every reply; ends at the end of input', { timeout: CHILD_TIMEOUT }, async () => {
     const input = ['STORE shell::k=v', 'RETRIEVE shell::k', 'RETRIEVE shell::missing', 'KEYLIST', 'BOGUS', 'FLUSH marker', ''].join('\n');
     const result = await runCli(['shell', '--url', url], { input });
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(3); // BOGUS: a server error, and the input was a pipe
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines).toContain('RETRIEVED shell::k=v');
     expect(lines).toContain('NOTRETRIEVED shell::missing');

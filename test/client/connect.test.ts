@@ -19,7 +19,7 @@ describe('connecting', () => {
 
   it('trusts a certificate given as ca, by host name too', async () => {
     const client = await createClient({ host: 'localhost', port: env.port, username: 'exampleuser', password: 'unsafepassword', tls: { ca: TLS_CERT } });
-    expect(client.server).toBe(`localhost:${env.port} (TLS)`);
+    expect(client.server).toBe(`clacks://exampleuser:***@localhost:${env.port}`);
     await client.close();
   });
 
@@ -45,6 +45,6 @@ describe('connecting', () => {
   });
 
   it('rejects a refused connection with a clear ConnectionError', async () => {
-    await expect(createClient({ path: `${env.socketPath}.missing`, username: 'u', password: 'p' })).rejects.toThrow(/cannot connect to unix:/);
+    await expect(createClient({ path: `${env.socketPath}.missing`, username: 'u', password: 'p' })).rejects.toThrow(/cannot connect to clacks\+unix:\/\/u:\*\*\*@localhost\//);
   });
 });

@@ -3,11 +3,13 @@
  * its own embedded server and against a server given in CLACKS_URL, so the
  * examples never rot.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../src/index.js';
+import { chromiumPath, launchChromium, warnSkipped } from '../helpers/browser.js';
 import { startEnv, type TestEnv } from '../helpers/client-env.js';
-import { CHILD_TIMEOUT, Running, runCommand, runNode } from '../cli/cli-process.js';
+import { CHILD_TIMEOUT, ROOT, Running, runCommand, runNode } from '../cli/cli-process.js';
 
 const example = (name: string) => path.join('examples', `${name}.ts`);
 /** `node --import tsx examples/NAME.ts …`: what `npx tsx` does, in one process, so signals reach the example itself. */
@@ -167,5 +169,71 @@ describe('cache', () => {
     expect(result.stdout).not.toContain('embedded server');
     const client = await env.connect('unix');
     expect((await client.keylist()).filter((key) => key.startsWith('example::'))).toEqual([]);
+  });
+});
+
+/** The page's document, as the functions run in it by page.waitForFunction see it. */
+declare const document: { querySelector(selector: string): { textContent: string | null } | null };
+
+describe('browser dashboard', () => {
+  const chromium = chromiumPath();
+  if (!chromium) warnSkipped('the page half of the browser dashboard example test');
+
+  it('`npm run example:browser` serves a page whose values follow the producer, through the gateway', { timeout: CHILD_TIMEOUT * 2 }, async () => {
+    const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['example:browser']).toBe('tsx examples/browser-dashboard.ts');
+    const dashboard = new Running(tsx('browser-dashboard'));
+    try {
+      await dashboard.waitFor(/dashboard: open (http:\/\/127\.0\.0\.1:\d+\/)/);
+      const pageUrl = /dashboard: open (\S+)/.exec(dashboard.stdout)?.[1] as string;
+      const gatewayUrl = /gateway: (ws:\/\/\S+)/.exec(dashboard.stdout)?.[1] as string;
+      expect(dashboard.stdout).not.toMatch(/password|example:example/);
+
+      // What the page is given, and the gateway behind it, from Node.
+      const session = (await (await fetch(`${pageUrl}session`)).json()) as { gateway: string; username: string; password: string };
+      expect(session.gateway).toBe(gatewayUrl);
+      const html = await (await fetch(pageUrl)).text();
+      expect(html).toContain("from '/net-clacks/browser.js'");
+      expect((await fetch(`${pageUrl}net-clacks/browser.js`)).status).toBe(200);
+      const viewer = await createClient(session.gateway, { username: session.username, password: session.password });
+      const visitors = viewer.subscribe('Dashboard::Visitors');
+      const seen: string[] = [];
+      for await (const event of visitors) {
+        if (event.type === 'set') seen.push(event.value);
+        if (seen.length === 2) break;
+      }
+      expect(Number(seen[1]) - Number(seen[0])).toBe(3);
+      await viewer.close();
+
+      if (chromium) {
+        const browser = await launchChromium(chromium);
+        try {
+          const page = await browser.newPage();
+          const errors: string[] = [];
+          page.on('pageerror', (error) => errors.push(error.message));
+          await page.goto(pageUrl);
+          await page.waitForSelector('#status[data-state="ready"]', { timeout: 15_000 });
+          const visitorsCell = 'tr[data-name="Dashboard::Visitors"] td.value';
+          await page.waitForFunction((selector) => /^\d+$/.test(document.querySelector(selector)?.textContent ?? ''), visitorsCell, { timeout: 15_000 });
+          const first = Number(await page.textContent(visitorsCell));
+          await page.waitForFunction(
+            ({ selector, before }) => Number(document.querySelector(selector)?.textContent) > before,
+            { selector: visitorsCell, before: first },
+            { timeout: 15_000 },
+          );
+          expect(await page.textContent('tr[data-name="Dashboard::Status"] td.value')).toMatch(/nominal|maintenance/);
+          expect(await page.textContent('tr[data-name="Dashboard::Temperature"] td.value')).toMatch(/^\d+\.\d$/);
+          expect(errors).toEqual([]);
+        } finally {
+          await browser.close();
+        }
+      }
+    } finally {
+      dashboard.kill('SIGTERM');
+    }
+    const result = await dashboard.exited;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('dashboard: stopped');
+    expect(existsSync(embeddedDir(result.stdout))).toBe(false);
   });
 });

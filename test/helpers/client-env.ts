@@ -9,6 +9,7 @@ import path from 'node:path';
 import { startServer, type ClacksServer, type ServerOptions } from '../../src/server/index.js';
 import { afterAll, beforeAll } from 'vitest';
 import { createClient, type ClacksClient, type ClientOptions } from '../../src/index.js';
+import { ensureBuilt } from '../cli/cli-process.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/tls');
 export const TLS_CERT = readFileSync(path.join(fixtures, 'cert.pem'), 'utf8');
@@ -96,13 +97,15 @@ export async function startEnv(overrides: Partial<ServerOptions> = {}): Promise<
 /**
  * One server for a whole test file: started before its first test, disposed
  * after its last. The returned object stands for that server (it forwards to
- * it), so tests write `env.connect(...)` as with {@link startEnv}.
+ * it), so tests write `env.connect(...)` as with {@link startEnv}. With
+ * `build`, dist/ is built first (for tests that run the CLI or the package).
  */
-export function useTestEnv(overrides: Partial<ServerOptions> = {}): TestEnv {
+export function useTestEnv(overrides: Partial<ServerOptions> = {}, options: { build?: boolean } = {}): TestEnv {
   let current: TestEnv | undefined;
   beforeAll(async () => {
+    if (options.build) await ensureBuilt();
     current = await startEnv(overrides);
-  });
+  }, options.build ? 300_000 : undefined);
   afterAll(async () => {
     await current?.dispose();
     current = undefined;

@@ -7,6 +7,8 @@ import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'vitest';
+import type { ClacksClient } from '../../src/index.js';
 
 export interface ScriptedServer {
   path: string;
@@ -26,6 +28,8 @@ export interface Script {
   auth?: string | null;
   /** Called for each line after authentication. */
   onLine?: (line: string, socket: net.Socket) => void;
+  /** Called once the authentication answer has been written (a server that drops clients right after the login). */
+  afterAuth?: (socket: net.Socket) => void;
 }
 
 export async function startScriptedServer(script: Script = {}): Promise<ScriptedServer> {
@@ -62,6 +66,7 @@ export async function startScriptedServer(script: Script = {}): Promise<Scripted
         if (line.startsWith('OVERHEAD A ')) {
           const auth = script.auth === undefined ? 'OVERHEAD O Welcome!\r\n' : script.auth;
           if (auth !== null) socket.write(auth);
+          script.afterAuth?.(socket);
           continue;
         }
         state.received.push(line);
@@ -71,4 +76,22 @@ export async function startScriptedServer(script: Script = {}): Promise<Scripted
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   return state;
+}
+
+/** A test's scripted server and the client talking to it, both released after each test. */
+export interface ScriptedScene {
+  scripted: ScriptedServer | undefined;
+  client: ClacksClient | undefined;
+}
+
+/** A scene released after each test: the client destroyed, the scripted server closed. */
+export function useScriptedScene(): ScriptedScene {
+  const scene: ScriptedScene = { scripted: undefined, client: undefined };
+  afterEach(async () => {
+    scene.client?.destroy();
+    scene.client = undefined;
+    await scene.scripted?.close();
+    scene.scripted = undefined;
+  });
+  return scene;
 }

@@ -20,7 +20,7 @@ describe('replaying the reference transcripts', () => {
   });
 
   it('02 cache commands: STORE, RETRIEVE, INCREMENT/DECREMENT with Perl numbers, REMOVE, KEYLIST, CLEARCACHE', async () => {
-    // We forget removed keys at once; the reference lists them for an hour (DIFFERENCES.md).
+    // We keep removed keys as tombstones but list live keys only; the reference lists tombstones too (README, differences).
     await replay('02_cache_commands', target, {
       patchExpected: (_connection, stream) => stream.replaceAll('KEY cnt\r\n', '').replaceAll('KEY neverexisted\r\n', ''),
     });

@@ -33,7 +33,7 @@ describe('failover between several servers', () => {
       waitForServer: 10_000,
     });
     clients.push(client);
-    expect(client.server).toBe(`unix:${b.socketPath}`);
+    expect(client.server).toBe(`clacks+unix://exampleuser:***@localhost${b.socketPath}`);
     const subscription = client.subscribe('failover-chan');
     await subscription.ready;
 
@@ -41,7 +41,7 @@ describe('failover between several servers', () => {
     await a.restart();
     await b.stop();
     await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
-    expect(client.server).toBe(`unix:${a.socketPath}`);
+    expect(client.server).toBe(`clacks+unix://exampleuser:***@localhost${a.socketPath}`);
 
     // The subscription moved along: a SET on the new server reaches it.
     await client.flush();
@@ -59,15 +59,15 @@ describe('failover between several servers', () => {
       failover: 'rotate',
     });
     clients.push(client);
-    expect(client.server).toBe(`unix:${a.socketPath}`);
+    expect(client.server).toBe(`clacks+unix://exampleuser:***@localhost${a.socketPath}`);
     const status = client.status();
     // A restarts at once, yet the next attempt goes to B.
     await a.restart();
     await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
-    expect(client.server).toBe(`unix:${b.socketPath}`);
+    expect(client.server).toBe(`clacks+unix://exampleuser:***@localhost${b.socketPath}`);
     await b.restart();
     await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
-    expect(client.server).toBe(`unix:${a.socketPath}`);
+    expect(client.server).toBe(`clacks+unix://exampleuser:***@localhost${a.socketPath}`);
     expect(await client.retrieve('nothing')).toBeUndefined();
   });
 });

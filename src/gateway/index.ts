@@ -1,0 +1,7 @@
+/**
+ * The WebSocket gateway: `startGateway(options)` and its types.
+ * @module
+ */
+export { startGateway, type ClacksGateway, type GatewayAddress, type GatewayStats } from './gateway.js';
+export type { GatewayOptions, GatewayUpstream, GatewayLogger, GatewayLogLevel } from './options.js';
+export { CloseCode as GatewayCloseCode } from '../connection/close-codes.js';
