@@ -127,6 +127,11 @@ export class Cache {
     return names;
   }
 
+  /** Every name, tombstones included, in no particular order (what an interclacks sync sends). */
+  allNames(): string[] {
+    return [...this.entries.keys()];
+  }
+
   /** Every entry, tombstones included, in no particular order. */
   all(): IterableIterator<[string, CacheEntry]> {
     return this.entries.entries();

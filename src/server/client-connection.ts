@@ -19,6 +19,7 @@
 import type { Socket } from 'node:net';
 import { LineReader } from '../wire/index.js';
 import type { Ticket } from './admission.js';
+import type { LinkState } from './interclacks/link.js';
 import type { ResolvedLimits } from './limits.js';
 import { RateWindow } from './log-text.js';
 import type { UserAccount } from './options.js';
@@ -34,6 +35,8 @@ export interface ConnectionHost {
   receive(client: ClientConnection, chunk: Buffer): void;
   /** Handles one complete line from the client. */
   handleLine(client: ClientConnection, line: string): void;
+  /** The link whose master holds this server in a sync lock: every other connection's lines wait. */
+  readonly syncLock: ClientConnection | undefined;
   /** The client's held lines may run now, as the rest of its interrupted turn. */
   resume(client: ClientConnection): void;
   /** The bytes this client holds changed by `delta` (input: unfinished and held lines; output: queued). */
@@ -53,6 +56,16 @@ export interface ConnectionHost {
  * the server's output or input budget, a TLS renegotiation, or an internal error.
  */
 export type DropKind = 'outputCap' | 'stalled' | 'outputBudget' | 'inputBudget' | 'renegotiation' | 'error';
+
+/** How a connection is named: `host:port` (CLIENTLIST's HOST and PORT), unless `cid` says otherwise. */
+export interface ConnectionIdentity {
+  host: string;
+  port: string;
+  /** What the per-source caps and the login throttle count it as. */
+  source: string;
+  /** A fixed cid (the link to a master over a Unix socket is `unixdomainsocket:interclacksmaster`). */
+  cid?: string;
+}
 
 function waitingQueue(): OutputQueue {
   const queue = new OutputQueue();
@@ -112,6 +125,8 @@ export class ClientConnection {
   /** What the hub has counted for this client, in bytes. */
   accountedInput = 0;
   accountedOutput = 0;
+  /** Set while the connection is an interclacks link (interclacks/network.ts). */
+  link: LinkState | undefined;
 
   private readonly socket: Socket;
   private readonly owner: ConnectionHost;
@@ -145,14 +160,14 @@ export class ClientConnection {
   /** Its output no longer counts (dropped, or the socket closed). */
   private outputReleased = false;
 
-  constructor(socket: Socket, owner: ConnectionHost, identity: { host: string; port: string; source: string }, ticket?: Ticket) {
+  constructor(socket: Socket, owner: ConnectionHost, identity: ConnectionIdentity, ticket?: Ticket) {
     this.socket = socket;
     this.owner = owner;
     this.host = identity.host;
     this.port = identity.port;
     this.source = identity.source;
     this.ticket = ticket;
-    this.cid = `${identity.host}:${identity.port}`;
+    this.cid = identity.cid ?? `${identity.host}:${identity.port}`;
     // latin1: one char per byte, so values pass through untouched (PROTOCOL.md, "Transport").
     // Until login only CLACKS and OVERHEAD A count: a short line limit.
     this.reader = new LineReader((line) => this.onLine(line), { encoding: 'latin1', maxLineLength: owner.limits.maxPreAuthLineLength });
@@ -174,6 +189,7 @@ export class ClientConnection {
     // The peer sent FIN (the listeners allow half-open sockets): write what its
     // lines produced, then close. Without this Node ended the socket before our flush.
     socket.on('end', () => {
+      this.link?.down('the peer closed the connection');
       if (this.busy) this.endWhenDone = true;
       else this.end();
     });
@@ -312,6 +328,7 @@ export class ClientConnection {
   /** Closes at once, throwing away whatever is queued. */
   drop(reason: string, kind: DropKind): void {
     if (this.gone) return;
+    this.link?.down(reason);
     this.owner.log('info', `dropping client ${this.cid}: ${reason}`);
     this.owner.countDrop(kind);
     const discarded = this.outputLength;
@@ -335,7 +352,18 @@ export class ClientConnection {
   }
 
   private mustWait(): boolean {
-    return this.authPending || this.stream !== undefined || this.outputLength >= HOLD_OUTPUT;
+    return this.authPending || this.stream !== undefined || this.outputLength >= HOLD_OUTPUT || this.lockedOut;
+  }
+
+  /** A master's sync lock holds this server, and this is not the link to that master. */
+  private get lockedOut(): boolean {
+    const lock = this.owner.syncLock;
+    return lock !== undefined && lock !== this;
+  }
+
+  /** Something its held lines waited for may be over (a sync lock lifted): run them when nothing else holds them. */
+  wake(): void {
+    this.maybeResume();
   }
 
   private onLine(line: string): void {
@@ -415,6 +443,7 @@ export class ClientConnection {
       this.drop('it asked for a TLS renegotiation (refused)', 'renegotiation');
       return;
     }
+    this.link?.down(error.message);
     this.owner.log('debug', `client ${this.cid}: ${error.message}`);
   }
 
@@ -442,7 +471,7 @@ export class ClientConnection {
   /** Held lines run again (in a later tick) once nothing keeps them waiting. */
   private maybeResume(): void {
     if (this.held === undefined || this.resumeScheduled || this.closing) return;
-    if (this.authPending || this.stream !== undefined || this.outputLength >= RESUME_OUTPUT) return;
+    if (this.authPending || this.stream !== undefined || this.outputLength >= RESUME_OUTPUT || this.lockedOut) return;
     this.resumeScheduled = true;
     setImmediate(() => {
       this.resumeScheduled = false;

@@ -16,10 +16,10 @@ export function formatClientFields(client: ClientConnection): Record<string, str
     CLIENTINFO: client.clientInfo,
     OUTBUFFER_LENGTH: String(client.outputLength),
     INBUFFER_LENGTH: String(client.reader.bufferedBytes),
-    INTERCLACKS: '0',
+    INTERCLACKS: client.link === undefined ? '0' : '1',
     MONITOR: client.monitoring ? '1' : '0',
     LASTPING: formatDouble(client.lastPingAt / 1000),
-    LASTINTERCLACKSPING: '0',
+    LASTINTERCLACKSPING: client.link === undefined ? '0' : formatDouble(client.link.lastPingSentAt / 1000),
     WRITEFAILTIME: client.blockedSince === 0 ? '0' : formatDouble(client.blockedSince / 1000),
   };
 }

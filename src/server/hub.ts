@@ -23,8 +23,10 @@ import { LineTooLongError } from '../errors.js';
 import { encodeServerLine } from '../wire/index.js';
 import { sourceOf, type Admission, type Ticket } from './admission.js';
 import { Cache } from './cache.js';
-import { ClientConnection, type ConnectionHost, type DropKind } from './client-connection.js';
+import { ClientConnection, type ConnectionHost, type ConnectionIdentity, type DropKind } from './client-connection.js';
 import { handleLine } from './commands.js';
+import type { LinkState } from './interclacks/link.js';
+import { Interclacks } from './interclacks/network.js';
 import type { ResolvedLimits } from './limits.js';
 import { logLine, peerText } from './log-text.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -75,6 +77,10 @@ export class Hub implements ConnectionHost {
   readonly keylists: KeyListings;
   /** Called for `OVERHEAD S <seconds>` from a manager. */
   onShutdownRequest: (delayMs: number) => void = () => {};
+  /** Links to other servers (interclacks/network.ts). */
+  readonly interclacks: Interclacks;
+  /** While our master's sync lock is on: its link. Every other connection's lines wait meanwhile. */
+  syncLock: ClientConnection | undefined;
 
   private deferred: Deferred[] = [];
   private inTurn = false;
@@ -98,6 +104,7 @@ export class Hub implements ConnectionHost {
     this.greeting =
       encodeServerLine({ type: 'greeting', serverInfo: options.serverInfo }) +
       encodeServerLine({ type: 'overhead', flags: 'M', value: 'Authentication required' });
+    this.interclacks = new Interclacks(this);
   }
 
   /** Takes over a freshly accepted (and, for TLS, handshaken) socket. */
@@ -116,6 +123,19 @@ export class Hub implements ConnectionHost {
     this.stats.clientsConnected++;
     this.debug(`CONNECTED=${client.cid}`);
     client.send(this.greeting);
+    return client;
+  }
+
+  /**
+   * Takes over a socket this server opened to its master, as a connection in
+   * interclacks mode. No greeting, and no `DEBUG CONNECTED` (as the reference).
+   */
+  attachLink(socket: Socket, identity: ConnectionIdentity, link: LinkState): ClientConnection {
+    const client = new ClientConnection(socket, this, identity);
+    client.link = link;
+    this.clients.set(client.cid, client);
+    this.accounted.add(client);
+    this.stats.clientsConnected++;
     return client;
   }
 
@@ -248,6 +268,7 @@ export class Hub implements ConnectionHost {
   forget(client: ClientConnection, discarded: number): void {
     if (this.clients.get(client.cid) !== client) return;
     this.clients.delete(client.cid);
+    if (client.link !== undefined) this.interclacks.gone(client);
     for (const name of client.listening) this.unlisten(client, name);
     this.setMonitoring(client, false);
     this.stats.clientsConnected--;
@@ -355,6 +376,11 @@ export class Hub implements ConnectionHost {
   sweep(now: number): void {
     const { pingTimeout, authTimeout, stalledWriteTimeout, nopInterval } = this.options;
     for (const client of this.clients.values()) {
+      // Links have timers of their own (interclacks/network.ts).
+      if (client.link !== undefined) {
+        this.interclacks.sweep(client, now);
+        continue;
+      }
       // The ping check runs first, so with pingtimeout <= authtimeout even a
       // client that never logs in gets TIMEOUT (transcript 09 a).
       if (pingTimeout > 0 && !client.pingSuspended && now - client.lastPingAt > pingTimeout) {
@@ -372,10 +398,18 @@ export class Hub implements ConnectionHost {
     }
   }
 
-  /** Sends `QUIT` to every client and closes them (shutdown, `OVERHEAD C`). */
-  disconnectAll(): void {
+  /**
+   * Sends `QUIT` to every client and closes them (shutdown, `OVERHEAD C`).
+   * `OVERHEAD GC` (`forward`) first tells every link but `from` to do the
+   * same, so the whole network closes (transcript 11, e2).
+   */
+  disconnectAll(forward = false, from?: ClientConnection): void {
     const quit = encodeServerLine({ type: 'quit' });
-    for (const client of [...this.clients.values()]) client.end(quit);
+    if (forward) for (const link of this.interclacks.links) if (link !== from) link.send('\r\nOVERHEAD GC 1\r\n');
+    for (const client of [...this.clients.values()]) {
+      client.link?.down(forward ? 'OVERHEAD GC: every connection of the network closes' : 'OVERHEAD C or shutdown: every connection closes');
+      client.end(quit);
+    }
   }
 
   private readonly flushAll = (): void => {

@@ -4,10 +4,12 @@
  * "Keepalive and timeouts"). A duration of 0 turns that timer off.
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import type { Permission } from './permissions.js';
-import { ALL_PERMISSIONS } from './permissions.js';
+import { ALL_PERMISSIONS, USER_PERMISSIONS } from './permissions.js';
 import { resolveLimits, type ResolvedLimits, type ServerLimits } from './limits.js';
 import { SERVER_INFO } from './server-info.js';
+import { resolveInterclacks, resolveMaster, type InterclacksOptions, type MasterOptions, type ResolvedInterclacks, type ResolvedMaster } from './interclacks/options.js';
 
 /** PEM certificate and private key for a TLS listener. */
 export interface TlsCredentials {
@@ -36,7 +38,7 @@ export type ListenerOptions = UnixListenerOptions | TlsListenerOptions;
 export interface UserOptions {
   username: string;
   password: string;
-  /** Ignored for the main user. Default: none (the user may log in, PING and FLUSH). */
+  /** Ignored for the main user, who has every permission. Default: none (the user may log in, PING and FLUSH). `interclacks` is the main user's alone. */
   permissions?: readonly Permission[];
 }
 
@@ -94,6 +96,21 @@ export interface ServerOptions {
   /** Sent in the greeting, `CLACKS <serverInfo>`. Default `net-clacks <version>`. */
   serverInfo?: string;
   logger?: ServerLogger;
+  /**
+   * Makes this server a slave in an interclacks network: it keeps a link to
+   * this master (`clacks://host:49888` over TLS, `clacks+unix:///path.sock`),
+   * syncs the cache with it, forwards and applies live traffic, and
+   * reconnects after any loss. See the README, "Running a Clacks network".
+   */
+  master?: string | MasterOptions;
+  /** Timers of interclacks links (as a master and as a slave). */
+  interclacks?: InterclacksOptions;
+  /**
+   * This server's id in an interclacks network, which our servers exchange to
+   * refuse a link that would close a loop. Default: random at each start.
+   * Letters, digits, `-` and `_`, at most 64.
+   */
+  serverId?: string;
 }
 
 /** A configured user, with the permissions it ends up with. */
@@ -120,6 +137,11 @@ export interface ResolvedOptions {
   cacheCleanInterval: number;
   serverInfo: string;
   logger: ServerLogger;
+  /** The first configured user: every permission, and the credentials of links. */
+  mainUser: UserAccount;
+  master: ResolvedMaster | undefined;
+  interclacks: ResolvedInterclacks;
+  serverId: string;
 }
 
 /** Default durations in milliseconds: the reference server's (PROTOCOL.md). */
@@ -154,8 +176,11 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   options.users.forEach((user, index) => {
     if (users.has(user.username)) throw new TypeError(`startServer: user ${JSON.stringify(user.username)} is configured twice`);
     for (const permission of user.permissions ?? []) {
+      if (permission === 'interclacks' && index > 0) {
+        throw new TypeError(`startServer: user ${JSON.stringify(user.username)}: only the main (first) user has the interclacks permission, as in the reference server`);
+      }
       if (!ALL_PERMISSIONS.includes(permission)) {
-        throw new TypeError(`startServer: user ${JSON.stringify(user.username)} has an unknown permission ${JSON.stringify(permission)} (known: ${ALL_PERMISSIONS.join(', ')})`);
+        throw new TypeError(`startServer: user ${JSON.stringify(user.username)} has an unknown permission ${JSON.stringify(permission)} (known: ${USER_PERMISSIONS.join(', ')})`);
       }
     }
     const permissions = new Set(index === 0 ? ALL_PERMISSIONS : (user.permissions ?? []));
@@ -178,7 +203,19 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     cacheCleanInterval: duration(options.cacheCleanInterval, DEFAULT_DURATIONS.cacheCleanInterval, 'cacheCleanInterval'),
     serverInfo: options.serverInfo ?? SERVER_INFO,
     logger: options.logger ?? (() => {}),
+    mainUser: users.values().next().value as UserAccount,
+    master: options.master === undefined ? undefined : resolveMaster(options.master, options.users[0] as UserOptions),
+    interclacks: resolveInterclacks(options.interclacks, duration),
+    serverId: serverIdOf(options.serverId),
   };
+}
+
+const SERVER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function serverIdOf(id: string | undefined): string {
+  if (id === undefined) return randomBytes(8).toString('hex');
+  if (typeof id !== 'string' || !SERVER_ID.test(id)) throw new TypeError(`startServer: \`serverId\` must be 1-64 letters, digits, - or _, got ${JSON.stringify(id)}`);
+  return id;
 }
 
 function duration(value: number | undefined, fallback: number, name: string): number {

@@ -37,17 +37,19 @@ export interface ReplyStream {
 /** Names per sorted slice: a slice sorts in a few milliseconds. */
 const RUN = 16_384;
 
-/** The key names of one cache version, sorted slice by slice. */
-class KeySnapshot {
-  readonly version: number;
+/**
+ * Names sorted slice by slice: {@link sortStep} sorts the next slice (a few
+ * milliseconds), and once every slice is sorted a {@link NameMerge} walks
+ * them in order. KEYLIST uses it for a cache version's names; the
+ * interclacks sync dump for every name, tombstones included.
+ */
+export class SortedNames {
   /** Sorted slices. */
   readonly runs: string[][] = [];
-  users = 0;
   private unsorted: string[] | undefined;
   private sortedUpTo = 0;
 
-  constructor(names: string[], version: number) {
-    this.version = version;
+  constructor(names: string[]) {
     this.unsorted = names;
   }
 
@@ -70,6 +72,60 @@ class KeySnapshot {
     this.runs.push(names.slice(this.sortedUpTo, this.sortedUpTo + RUN).sort());
     this.sortedUpTo += RUN;
     if (this.sortedUpTo >= names.length) this.unsorted = undefined;
+  }
+}
+
+/** The key names of one cache version, sorted slice by slice, shared by the KEYLISTs of that version. */
+class KeySnapshot extends SortedNames {
+  readonly version: number;
+  users = 0;
+
+  constructor(names: string[], version: number) {
+    super(names);
+    this.version = version;
+  }
+}
+
+/** Walks the sorted slices of a {@link SortedNames} in order (a k-way merge over a min-heap). */
+export class NameMerge {
+  private readonly runs: string[][];
+  private readonly heap: number[] = [];
+  private readonly positions: Int32Array;
+
+  constructor(names: SortedNames) {
+    const runs = names.runs;
+    this.runs = runs;
+    this.positions = new Int32Array(runs.length);
+    runs.forEach((run, index) => {
+      if (run.length > 0) this.heap.push(index);
+    });
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) siftDown(this.heap, i, runs, this.positions);
+  }
+
+  /** The next name in order, or undefined when all have been taken. */
+  next(): string | undefined {
+    const heap = this.heap;
+    if (heap.length === 0) return undefined;
+    const runs = this.runs;
+    const positions = this.positions;
+    const run = heap[0] as number;
+    const names = runs[run] as string[];
+    const name = names[positions[run] as number] as string;
+    const position = (positions[run] as number) + 1;
+    positions[run] = position;
+    if (position < names.length) siftDown(heap, 0, runs, positions);
+    else {
+      const last = heap.pop() as number;
+      if (heap.length > 0) {
+        heap[0] = last;
+        siftDown(heap, 0, runs, positions);
+      }
+    }
+    return name;
+  }
+
+  get done(): boolean {
+    return this.heap.length === 0;
   }
 }
 
@@ -135,9 +191,7 @@ class KeylistStream implements ReplyStream {
   private readonly listings: KeyListings;
   private snapshot: KeySnapshot | undefined;
   private started = false;
-  /** Merge state: a min-heap of run indices by their current name, and each run's position. */
-  private heap: number[] | undefined;
-  private positions: Int32Array | undefined;
+  private merge: NameMerge | undefined;
 
   constructor(listings: KeyListings) {
     this.listings = listings;
@@ -156,43 +210,19 @@ class KeylistStream implements ReplyStream {
       snapshot.sortStep();
       if (!snapshot.sorted) return { text, done: false };
     }
-    if (this.heap === undefined) this.startMerge(snapshot);
-    const heap = this.heap as number[];
-    const positions = this.positions as Int32Array;
-    const runs = snapshot.runs;
-    while (heap.length > 0 && text.length < maxBytes) {
-      const run = heap[0] as number;
-      const names = runs[run] as string[];
-      text += `KEY ${names[positions[run] as number]}\r\n`;
-      const position = (positions[run] as number) + 1;
-      positions[run] = position;
-      if (position < names.length) siftDown(heap, 0, runs, positions);
-      else {
-        const last = heap.pop() as number;
-        if (heap.length > 0) {
-          heap[0] = last;
-          siftDown(heap, 0, runs, positions);
-        }
-      }
+    const merge = (this.merge ??= new NameMerge(snapshot));
+    while (text.length < maxBytes) {
+      const name = merge.next();
+      if (name === undefined) break;
+      text += `KEY ${name}\r\n`;
     }
-    if (heap.length > 0) return { text, done: false };
+    if (!merge.done) return { text, done: false };
     return { text: text + encodeServerLine({ type: 'keylistend' }), done: true };
   }
 
   close(): void {
     if (this.snapshot !== undefined) this.listings.release(this.snapshot);
     this.snapshot = undefined;
-  }
-
-  private startMerge(snapshot: KeySnapshot): void {
-    const runs = snapshot.runs;
-    this.positions = new Int32Array(runs.length);
-    const heap: number[] = [];
-    runs.forEach((run, index) => {
-      if (run.length > 0) heap.push(index);
-    });
-    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(heap, i, runs, this.positions);
-    this.heap = heap;
   }
 }
 

@@ -12,6 +12,7 @@ import { Admission, type RefusalReason, type Ticket } from './admission.js';
 import { CacheCleaner } from './cache-cleaner.js';
 import { epochSeconds } from './clock.js';
 import { Hub } from './hub.js';
+import type { LinkInfo } from './interclacks/link.js';
 import { openListener, type BoundListener, type ServerAddress } from './listeners.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 import { Persister } from './persistence/persister.js';
@@ -30,6 +31,15 @@ export interface ClacksServer {
    * peaks over from the current figures (after reading them).
    */
   usage(options?: { resetPeaks?: boolean }): ServerUsage;
+  /** This server's id in interclacks networks (`serverId`, random by default). */
+  readonly serverId: string;
+  /**
+   * The interclacks links right now: the master (also while it cannot be
+   * reached: `state` `connecting` or `down`, with `lastError` and
+   * `nextAttemptAt`) and every slave, each with its state, since when, and
+   * the figures of its last sync. A snapshot; cheap enough to poll (metrics).
+   */
+  links(): LinkInfo[];
   /**
    * Sends `QUIT` to every client, stops listening, removes Unix socket files,
    * saves the cache, and resolves once every socket is gone. Idempotent.
@@ -135,6 +145,14 @@ class RunningServer implements ClacksServer {
     return this.hub.usage(this.admission, options.resetPeaks === true);
   }
 
+  get serverId(): string {
+    return this.options.serverId;
+  }
+
+  links(): LinkInfo[] {
+    return this.hub.interclacks.view();
+  }
+
   async listen(): Promise<void> {
     const events = {
       onRawSocket: (socket: Socket, kind: 'unix' | 'tls') => {
@@ -184,6 +202,7 @@ class RunningServer implements ClacksServer {
     this.sweepTimer = setInterval(() => this.hub.sweep(Date.now()), sweepInterval(this.options)).unref();
     this.cleaner.start();
     this.persister?.start(this.options.persistInterval);
+    this.hub.interclacks.start();
   }
 
   async saveCache(): Promise<void> {
@@ -213,6 +232,7 @@ class RunningServer implements ClacksServer {
   }
 
   private async shutDown(): Promise<void> {
+    this.hub.interclacks.stop();
     clearInterval(this.sweepTimer);
     this.hub.logins.close();
     clearTimeout(this.shutdownTimer);
@@ -237,7 +257,10 @@ class RunningServer implements ClacksServer {
 
 /** Often enough that no timeout fires much later than configured, rarely enough to cost nothing. */
 function sweepInterval(options: ResolvedOptions): number {
-  const timeouts = [options.pingTimeout, options.authTimeout, options.nopInterval, options.stalledWriteTimeout].filter((t) => t > 0);
+  const links = options.interclacks;
+  const timeouts = [options.pingTimeout, options.authTimeout, options.nopInterval, options.stalledWriteTimeout, links.pingTimeout / 3, links.stalledWriteTimeout, links.lockTimeout].filter(
+    (t) => t > 0,
+  );
   const shortest = timeouts.length > 0 ? Math.min(...timeouts) : 1000;
   return Math.min(1000, Math.max(20, Math.floor(shortest / 10)));
 }
