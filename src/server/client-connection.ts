@@ -305,7 +305,9 @@ export class ClientConnection {
   end(lastWords = ''): void {
     if (this.closing) return;
     this.closing = true;
-    // Whatever it sends now would only be read and thrown away.
+    // Whatever it sends now is read and thrown away: reading on is how its FIN
+    // is seen, so that a peer that closes too (a link) is gone at once, not
+    // when the grace timer cuts it off.
     this.updateReading();
     this.endStream();
     if (lastWords !== '') {
@@ -459,9 +461,9 @@ export class ClientConnection {
     this.owner.outputChanged(this, -this.accountedOutput);
   }
 
-  /** Reads from the socket only while its lines can run and its output is being taken. */
+  /** Reads from the socket only while its lines can run and its output is being taken, or while it closes (to see its FIN). */
   private updateReading(): void {
-    const read = !this.closing && !this.waitingForDrain && !this.busy && !this.yielding;
+    const read = this.closing || (!this.waitingForDrain && !this.busy && !this.yielding);
     if (read === this.reading) return;
     this.reading = read;
     if (read) this.socket.resume();
