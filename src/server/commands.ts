@@ -50,7 +50,7 @@ export function handleLine(hub: Hub, client: ClientConnection, line: string): vo
   }
   execute(hub, client, command);
   if (command.type === 'monitor') hub.debug(`${client.cid}=${line}`);
-  else if (hub.interclacks.links.size > 0 && FORWARDED.has(command.type)) hub.interclacks.forward(client, line);
+  else if (hub.interclacks.targets.size > 0 && FORWARDED.has(command.type)) hub.interclacks.forward(client, line);
 }
 
 /**

@@ -406,7 +406,7 @@ export class Hub implements ConnectionHost {
    */
   disconnectAll(forward = false): void {
     const quit = encodeServerLine({ type: 'quit' });
-    if (forward) for (const link of this.interclacks.links) link.send('\r\nOVERHEAD GC 1\r\n');
+    if (forward) for (const link of this.interclacks.targets) link.send('\r\nOVERHEAD GC 1\r\n');
     for (const client of [...this.clients.values()]) {
       client.link?.down(forward ? 'OVERHEAD GC: every connection of the network closes' : 'OVERHEAD C or shutdown: every connection closes');
       client.end(quit);

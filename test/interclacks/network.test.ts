@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UserOptions } from '../../src/server/index.js';
 import { eventually, flushed, retrieve, startNetServer, startNetwork, stopProxies } from '../helpers/network.js';
-import { AUTH, sleep, stopTestServers, TLS_CERT, waitUntil } from '../helpers/server.js';
+import { AUTH, stopTestServers, TLS_CERT, waitUntil } from '../helpers/server.js';
 
 const USERS: UserOptions[] = [
   { username: 'exampleuser', password: 'unsafepassword' },

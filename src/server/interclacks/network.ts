@@ -53,6 +53,13 @@ const IGNORED_PER_MINUTE = 5;
 export class Interclacks {
   /** Every connection in interclacks mode. */
   readonly links = new Set<ClientConnection>();
+  /**
+   * The links live traffic crosses: every slave from its `OVERHEAD I 1`, and
+   * the master once its sync began (`OVERHEAD L 1`). Not before: what our
+   * clients change meanwhile goes in our own sync dump, with its real
+   * cachetime; sent live it would run on the master with a new one.
+   */
+  readonly targets = new Set<ClientConnection>();
   /** This server's connection to its master, while there is one. */
   private masterLink: ClientConnection | undefined;
   private readonly connector: MasterConnector | undefined;
@@ -91,7 +98,7 @@ export class Interclacks {
   /** A line a client ran: it crosses every link but the one it came from, verbatim. */
   forward(from: ClientConnection, line: string): void {
     let text: string | undefined;
-    for (const link of this.links) if (link !== from) link.send((text ??= `${line}\r\n`));
+    for (const link of this.targets) if (link !== from) link.send((text ??= `${line}\r\n`));
   }
 
   // ---- master side ----------------------------------------------------------
@@ -111,6 +118,7 @@ export class Interclacks {
     const link = new LinkState('slave', peerId);
     client.link = link;
     this.links.add(client);
+    this.targets.add(client);
     client.lastPingAt = Date.now();
     link.lastPingSentAt = Date.now();
     this.hub.log('info', `interclacks: link up: ${client.cid} (${peerText(client.clientInfo, 200)}) is a slave of this server${peerId === undefined ? ' (a Perl or older server)' : ` (server ${peerId})`}`);
@@ -135,6 +143,7 @@ export class Interclacks {
   leave(client: ClientConnection): void {
     if (client.link === undefined || client === this.masterLink) return;
     this.links.delete(client);
+    this.targets.delete(client);
     client.link = undefined;
     this.hub.log('info', `interclacks: ${client.cid} left interclacks mode`);
   }
@@ -179,6 +188,7 @@ export class Interclacks {
   lock(client: ClientConnection, on: boolean): void {
     const link = client.link;
     if (link?.role !== 'master') return;
+    this.targets.add(client);
     if (on) {
       this.hub.syncLock = client;
       link.lockedAt = Date.now();
@@ -231,10 +241,10 @@ export class Interclacks {
     const { cache } = this.hub;
     if (!cache.applySynced(parsed.name, syncedEntry(parsed, link.offset))) return;
     link.sync.taken++;
-    if (this.links.size < 2) return;
+    if (this.targets.size === 0 || (this.targets.size === 1 && this.targets.has(client))) return;
     const entry = cache.peek(parsed.name);
     if (entry === undefined) return;
-    for (const other of this.links) {
+    for (const other of this.targets) {
       if (other === client || other.link === undefined) continue;
       const text = encodeKeysync(parsed.name, entry, other.link.dialect);
       if (text !== undefined) other.send(text);
@@ -312,6 +322,7 @@ export class Interclacks {
   gone(client: ClientConnection): void {
     const link = client.link;
     if (link === undefined || !this.links.delete(client)) return;
+    this.targets.delete(client);
     const reason = link.downReason ?? 'the connection closed';
     if (this.hub.syncLock === client) {
       this.hub.log('warn', `interclacks: the master's link went down in the middle of the sync: unlocking`);
