@@ -7,7 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UserOptions } from '../../src/server/index.js';
 import { eventually, flushed, retrieve, startNetServer, startNetwork, stopProxies } from '../helpers/network.js';
-import { AUTH, stopTestServers, TLS_CERT, waitUntil } from '../helpers/server.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { AUTH, stopTestServers, TLS_CERT, waitUntil, type RawConnection } from '../helpers/server.js';
 
 const USERS: UserOptions[] = [
   { username: 'exampleuser', password: 'unsafepassword' },
@@ -18,9 +19,12 @@ const USERS: UserOptions[] = [
 const WRITE_ONLY = 'OVERHEAD A d291c2Vy:YmF6\r\n';
 const ALL = { master: { users: USERS }, slaves: { users: USERS } };
 
+const proxies: TestProxy[] = [];
+
 afterEach(async () => {
   await stopTestServers();
   await stopProxies();
+  await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
 });
 
 describe('a network of a master and two slaves', () => {
@@ -188,6 +192,34 @@ describe('a network of a master and two slaves', () => {
     await flushed(readWrite);
     expect(readWrite.received).not.toContain('interclacks master mode');
     expect(server.server.links()).toEqual([]);
+  });
+
+  it('monitors see the link like a client, as in the reference, but never its credentials; a slave shows no DEBUG CONNECTED for its master', async () => {
+    const master = await startNetServer('master', { users: USERS });
+    const proxy = await startProxy({ path: master.socketPath as string }, 'unix');
+    proxies.push(proxy);
+    proxy.freeze();
+    const m = await master.client();
+    m.write('STORE seen=1\r\n');
+    await flushed(m);
+    const slave = await startNetServer('slave', { users: USERS, master: `clacks+unix://${proxy.path}` });
+    const watchers = [await master.client(), await slave.client()];
+    for (const watcher of watchers) {
+      watcher.write('MONITOR\r\n');
+      await flushed(watcher);
+    }
+    proxy.thaw();
+    await slave.linksUp();
+    const [onMaster, onSlave] = watchers as [RawConnection, RawConnection];
+    await onSlave.waitFor('DEBUG unixdomainsocket:interclacksmaster=OVERHEAD O Welcome!\r\n');
+    expect(onSlave.received).toMatch(/DEBUG unixdomainsocket:interclacksmaster=OVERHEAD L 1\r\nDEBUG unixdomainsocket:interclacksmaster=OVERHEAD T [\d.]+\r\nDEBUG unixdomainsocket:interclacksmaster=KEYSYNC [\d.]+ [\d.]+ U seen=1\r\nDEBUG unixdomainsocket:interclacksmaster=OVERHEAD L 0\r\nDEBUG unixdomainsocket:interclacksmaster=PING\r\n/);
+    await onMaster.waitFor((received) => received.includes('=OVERHEAD O Welcome!\r\n'));
+    expect(onMaster.received).toMatch(/DEBUG \S+=OVERHEAD I 1\r\nDEBUG \S+=OVERHEAD T [\d.]+\r\nDEBUG \S+=KEYSYNC [\d.]+ [\d.]+ U seen=1\r\nDEBUG \S+=OVERHEAD O Welcome!\r\n/);
+    for (const watcher of watchers) {
+      expect(watcher.received).not.toContain('OVERHEAD A');
+      expect(watcher.received).not.toContain('net-clacks-');
+    }
+    expect(onSlave.received).not.toContain('DEBUG CONNECTED=unixdomainsocket:interclacksmaster');
   });
 
   it('a slave verifies the TLS certificate of its master: refused without the CA (clear error), accepted with rejectUnauthorized: false', async () => {
