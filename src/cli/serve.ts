@@ -65,6 +65,17 @@ export function serveCommand(): Command {
     .option('--stale-cache-time <seconds>', 'drop entries not read or written for this long (default 86400)', parseNumber('seconds'))
     .option('--cache-clean-interval <seconds>', 'how often old tombstones and stale entries are dropped (default 60)', parseNumber('seconds'))
     .option('--config <file>', "read the reference server's XML config (a relative name is searched along PC_CONFIG_PATHS); flags override it")
+    .option(
+      '--master <url>',
+      "make this server a slave of that master (interclacks): clacks://host:49888 (TLS) or clacks+unix:///path.sock; the link logs in as this server's main user unless the URL names a user (replaces <master> of --config)",
+    )
+    .option('--master-ca <file>', "PEM certificates to trust for the master's TLS (e.g. its self-signed certificate)")
+    .option('--master-insecure', "accept any TLS certificate from the master (as the Perl reference does): only on a network you trust")
+    .option('--interclacks-ping-timeout <seconds>', 'drop a link silent for this long; links PING every third of it (default 60)', parseNumber('seconds'))
+    .option('--interclacks-reconnect-timeout <seconds>', "a slave's next attempt to reach its master is due this long after the last one (default 30)", parseNumber('seconds'))
+    .option('--interclacks-reconnect-jitter <seconds>', 'up to this much at random is added to the reconnect timeout (default 10)', parseNumber('seconds'))
+    .option('--interclacks-stalled-write-timeout <seconds>', 'drop a link whose socket has taken nothing for this long (default 120)', parseNumber('seconds'))
+    .option('--interclacks-lock-timeout <seconds>', "drop the link to a master whose sync lock holds this server longer than this (default 60)", parseNumber('seconds'))
     .option('--print-config', 'print the effective settings as JSON (passwords redacted) and exit')
     .option('-q, --quiet', 'print only errors');
   // The gateway's flags (--allow-origin, …): --cert/--key are the ones above,
@@ -85,10 +96,6 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     );
     for (const warning of settings.warnings) console.error(`clacks serve: warning: ${warning}`);
     if (flags.printConfig) return void console.log(JSON.stringify(describeSettings(settings), null, 2));
-    if (settings.master !== undefined) {
-      const master = settings.master.socket[0] ?? `${settings.master.ip[0] ?? '?'}:${settings.master.port ?? '?'}`;
-      fail(`<master> in ${settings.source}: interclacks (running as a slave of ${master}) is not supported yet; remove <master> to run this server on its own`);
-    }
     if (!flags.quiet) for (const note of settings.notes) console.error(`clacks serve: note: ${note}`);
     options = toServerOptions(settings);
   } catch (error) {
@@ -96,6 +103,9 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     throw error;
   }
   warnAboutUsers(flags, options.users);
+  if (!flags.quiet && flags.master !== undefined && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(flags.master)) {
+    console.error(`clacks: warning: --master with a password puts it on the command line, where every local user can read it (ps, /proc); a link logs in as this server's main user when the URL names none`);
+  }
   options.limits = { ...options.limits, ...limitsFrom(flags as unknown as Record<string, unknown>) };
   if (flags.stalledWriteTimeout !== undefined) options.stalledWriteTimeout = flags.stalledWriteTimeout * 1000;
   if (flags.tlsHandshakeTimeout !== undefined) options.tlsHandshakeTimeout = flags.tlsHandshakeTimeout * 1000;
@@ -142,6 +152,10 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
   }
   if (gateway && !flags.quiet) console.log(`clacks: listening on ${gateway.address?.url ?? '?'} (WebSocket, for web pages)`);
   if (!flags.quiet) for (const line of describeUsers(options.users)) console.log(`clacks: ${line}`);
+  if (!flags.quiet && options.master !== undefined) {
+    const master = server.links().find((link) => link.role === 'master');
+    console.log(`clacks: slave of ${master?.peer ?? 'its master'} (interclacks; server id ${server.serverId})`);
+  }
   // Signals and OVERHEAD S end the same way; a failed final save of the cache exits 1.
   const ended = (code: number) => () => {
     removePrivateDir();
