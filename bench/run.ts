@@ -9,6 +9,7 @@
  *     npm run bench -- --url clacks://user:pw@host:49888   # compare servers
  *     npm run bench -- --abuse               # the attacks of issue 10 (bench/abuse/), about 5 minutes
  *     npm run bench -- --browser             # also a page in headless Chromium, through the gateway
+ *     npm run bench -- --only network        # a master and two slaves (interclacks), each in its own process
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { browserScenario } from './scenarios/browser.js';
 import { chromiumPath } from './lib/browser-page.js';
 import { fanout } from './scenarios/fanout.js';
 import { memory } from './scenarios/memory.js';
+import { network } from './scenarios/network.js';
 import { persistSave } from './scenarios/persist.js';
 import { pipelinedRetrieve } from './scenarios/pipelined.js';
 import { sequentialRetrieve } from './scenarios/sequential.js';
@@ -36,7 +38,7 @@ import { runAbuse } from './abuse/run-abuse.js';
 
 const ABUSE_IDS = [...SERVER_ATTACKS.map((attack) => attack.id), 'slow-subscriber', 'reconnect-storm'];
 
-const SCENARIOS = ['pipelined', 'tls', 'sequential', 'store', 'fanout', 'memory', 'servers', 'persist', 'browser'] as const;
+const SCENARIOS = ['pipelined', 'tls', 'sequential', 'store', 'fanout', 'memory', 'servers', 'persist', 'network', 'browser'] as const;
 /** Scenarios a run includes only when asked for (by name in --only, or by their own flag). */
 const OPT_IN = new Set<string>(['browser']);
 
@@ -137,6 +139,7 @@ async function main(): Promise<number> {
       servers = { transport: result.transport, other: values.url ? redact(values.url) : undefined, rows: result.rows };
     });
     await step('persist', async () => void rows.push(...(await persistSave(ctx))));
+    await step('network', async () => void rows.push(...(await network(ctx))));
     await step('browser', async () => {
       const executable = chromiumPath();
       if (!executable) {
