@@ -399,16 +399,17 @@ export class Hub implements ConnectionHost {
   }
 
   /**
-   * Sends `QUIT` to every client and closes them (shutdown, `OVERHEAD C`).
+   * Sends `QUIT` to every client and closes them (shutdown, `OVERHEAD C`);
+   * `reason` is what the links' logs say.
    * `OVERHEAD GC` (`forward`) first tells every link to do the same, so the
    * whole network closes; the link it came from gets it back too, as from
    * the reference (transcript 11, e2).
    */
-  disconnectAll(forward = false): void {
+  disconnectAll(reason: string, forward = false): void {
     const quit = encodeServerLine({ type: 'quit' });
     if (forward) for (const link of this.interclacks.targets) link.send('\r\nOVERHEAD GC 1\r\n');
     for (const client of [...this.clients.values()]) {
-      client.link?.down(forward ? 'OVERHEAD GC: every connection of the network closes' : 'OVERHEAD C or shutdown: every connection closes');
+      client.link?.down(reason);
       client.end(quit);
     }
   }

@@ -46,7 +46,7 @@ export function handleOverhead(hub: Hub, client: ClientConnection, flags: string
     if (!allowed(hub, client, 'manage')) return;
     const everywhere = flags.includes('G');
     hub.log('info', `${link === undefined ? 'client' : `the interclacks ${link.role}`} ${client.cid} closes all connections${everywhere ? ' of the network' : ''}`);
-    return hub.disconnectAll(everywhere);
+    return hub.disconnectAll(`OVERHEAD ${everywhere ? 'GC' : 'C'} from ${client.cid}: every connection ${everywhere ? 'of the network ' : ''}closes`, everywhere);
   }
   if (flags.includes('S')) {
     if (!allowed(hub, client, 'manage')) return;

@@ -239,7 +239,7 @@ class RunningServer implements ClacksServer {
     this.cleaner.stop();
     const stopped = Promise.all(this.listeners.map((listener) => listener.close()));
     // Shutdown sends "\r\nQUIT\r\n" to every client (transcript 09 f).
-    this.hub.disconnectAll();
+    this.hub.disconnectAll('this server shuts down');
     await stopped;
     await this.socketsGone();
     await this.persister?.stop();

@@ -101,6 +101,18 @@ describe('interclacks faults', () => {
     await listener.waitFor('SET back=again\r\n');
   });
 
+  it('a link whose socket takes nothing is dropped after interclacks.stalledWriteTimeout', async () => {
+    const { master, proxyB } = await startNetwork({ proxyB: true, master: { users: USERS, interclacks: { stalledWriteTimeout: 300 } }, slaves: { users: USERS } });
+    proxyB?.freeze();
+    // Enough for the master's link to the frozen slave to fill every socket buffer on the way.
+    const flood = await master.client();
+    const line = `SET flood=${'x'.repeat(1000)}\r\n`.repeat(1000);
+    for (let i = 0; i < 16; i++) flood.write(line);
+    await flushed(flood);
+    await waitUntil(() => /link to the slave \S+ down: the slave's socket has taken nothing for 0\.3 s/.test(master.logs.join('\n')), 'the stalled link to be dropped');
+    expect(master.server.stats.droppedBy.stalled).toBeGreaterThan(0);
+  });
+
   it("the slave's clients are held while the master's sync lock is on, and answered after it", async () => {
     const { master, slaveB, proxyB } = await startNetwork({ proxyB: true, master: { users: USERS }, slaves: { users: USERS } });
     const onMaster = await master.client();
