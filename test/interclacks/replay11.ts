@@ -66,7 +66,7 @@ export function readScenario(name: string, linkFiles: Record<string, string> = {
    * the scenario are only shown, in full).
    */
   const take = (file: string, size: number, shown: () => string[]): Buffer => {
-    const path = `${FIXTURES}transcripts/11_interclacks.${file}.bin`;
+    const path = `${FIXTURES}transcripts-11/11_interclacks.${file}.bin`;
     const offset = offsets.get(file) ?? 0;
     const raw = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
     let bytes: Buffer;
