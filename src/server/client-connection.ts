@@ -354,7 +354,7 @@ export class ClientConnection {
   }
 
   private mustWait(): boolean {
-    return this.authPending || this.stream !== undefined || this.outputLength >= HOLD_OUTPUT || this.lockedOut;
+    return this.authPending || this.stream !== undefined || (this.outputLength >= HOLD_OUTPUT && this.link === undefined) || this.lockedOut;
   }
 
   /** A master's sync lock holds this server, and this is not the link to that master. */
@@ -463,7 +463,10 @@ export class ClientConnection {
 
   /** Reads from the socket only while its lines can run and its output is being taken, or while it closes (to see its FIN). */
   private updateReading(): void {
-    const read = this.closing || (!this.waitingForDrain && !this.busy && !this.yielding);
+    // A link is read on while its socket is full: two servers that each
+    // waited for the other to read first would wait for ever (its output is
+    // still bounded by maxOutputBuffer).
+    const read = this.closing || ((!this.waitingForDrain || this.link !== undefined) && !this.busy && !this.yielding);
     if (read === this.reading) return;
     this.reading = read;
     if (read) this.socket.resume();
@@ -473,7 +476,7 @@ export class ClientConnection {
   /** Held lines run again (in a later tick) once nothing keeps them waiting. */
   private maybeResume(): void {
     if (this.held === undefined || this.resumeScheduled || this.closing) return;
-    if (this.authPending || this.stream !== undefined || this.outputLength >= RESUME_OUTPUT || this.lockedOut) return;
+    if (this.authPending || this.stream !== undefined || (this.outputLength >= RESUME_OUTPUT && this.link === undefined) || this.lockedOut) return;
     this.resumeScheduled = true;
     setImmediate(() => {
       this.resumeScheduled = false;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UserOptions } from '../../src/server/index.js';
 import { eventually, flushed, retrieve, startNetServer, startNetwork, stopProxies, type NetServer } from '../helpers/network.js';
-import { sleep, stopTestServers, waitUntil } from '../helpers/server.js';
+import { sleep, stopTestServers, waitUntil, type RawConnection } from '../helpers/server.js';
 
 const USERS: UserOptions[] = [{ username: 'exampleuser', password: 'unsafepassword' }];
 /** Writes this far apart have clearly different cachetimes, whatever a link's clock offset absorbs. */
@@ -99,6 +99,26 @@ describe('interclacks faults', () => {
     const sender = await slaveB.client();
     sender.write('SET back=again\r\n');
     await listener.waitFor('SET back=again\r\n');
+  });
+
+  it('floods in both directions at once cross the link without a stall (each side reads on while its output to the other waits)', async () => {
+    const master = await startNetServer('master', { users: USERS, interclacks: { stalledWriteTimeout: 5_000 } });
+    const slave = await startNetServer('slave', { users: USERS, master: `clacks+unix://${master.socketPath}`, interclacks: { stalledWriteTimeout: 5_000 } });
+    await slave.linksUp();
+    const count = 20_000;
+    const line = (from: string) => `SET flood.${from}=${'x'.repeat(1000)}\r\n`.repeat(1000);
+    const listeners = [await master.client(), await slave.client()];
+    listeners[0]?.write('LISTEN flood.slave\r\n');
+    listeners[1]?.write('LISTEN flood.master\r\n');
+    for (const listener of listeners) await flushed(listener);
+    const senders = [await master.client(), await slave.client()];
+    for (let i = 0; i < count / 1000; i++) {
+      senders[0]?.write(line('master'));
+      senders[1]?.write(line('slave'));
+    }
+    const arrived = (listener: RawConnection, name: string) => listener.received.split(`SET flood.${name}=`).length - 1;
+    await waitUntil(() => arrived(listeners[0] as RawConnection, 'slave') === count && arrived(listeners[1] as RawConnection, 'master') === count, 'both floods to arrive', 60_000);
+    expect(master.logs.join('\n')).not.toMatch(/down:/);
   });
 
   it('a link whose socket takes nothing is dropped after interclacks.stalledWriteTimeout', async () => {
