@@ -10,10 +10,13 @@
  * `maxOutputBuffer` is dropped.
  *
  * Input can wait: while a reply is being streamed to the client (a long
- * KEYLIST or CLIENTLIST), while its login waits for the throttle, or while
- * more than 1 MiB of output is queued for it, the lines it sends are held in
- * order and its socket is paused; they run once the wait is over, as the
- * rest of the same loop turn (hub.ts), so replies keep the reference's order.
+ * KEYLIST or CLIENTLIST, an interclacks sync dump), while its login waits
+ * for the throttle, while more than 1 MiB of output is queued for it, or
+ * while our master's sync lock holds the server (every connection but the
+ * link to that master), the lines it sends are held in order and its socket
+ * is paused; they run once the wait is over, as the rest of the same loop
+ * turn (hub.ts), so replies keep the reference's order. An interclacks link
+ * is never held for its output, and is read on while its socket is full.
  * @module
  */
 import type { Socket } from 'node:net';

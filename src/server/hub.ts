@@ -12,6 +12,10 @@
  * client must wait mid-chunk (a streamed KEYLIST, a throttled login) goes on
  * when the wait is over, and only then delivers what it deferred.
  *
+ * The hub also holds the interclacks links (interclacks/network.ts), which
+ * are client connections in interclacks mode, and the sync lock of our
+ * master, while it is on.
+ *
  * The hub also keeps the server's accounts: the bytes of input and output
  * held for every client until its socket closes, their totals and peaks
  * (`server.usage()`), and the budgets `maxTotalInput` / `maxTotalOutput`,

@@ -109,8 +109,9 @@ export class Interclacks {
     const peerId = SERVER_ID_MARK.exec(client.clientInfo)?.[1];
     const path = this.path();
     if (peerId !== undefined && path.includes(peerId)) {
+      // Each server on it, then its master: this one, …, the would-be slave, and this one again.
       const loop = [...path.slice(0, path.indexOf(peerId) + 1), this.id].join(' → ');
-      this.hub.log('warn', `interclacks: refusing the link from ${client.cid} (server ${peerId}): it would close a loop (${peerId} → ${loop}); check the <master> of the servers on it`);
+      this.hub.log('warn', `interclacks: refusing the link from ${client.cid} (server ${peerId}): it would close a loop (${loop}, each server followed by its master); check the <master> of the servers on it`);
       client.send(encodeServerLine({ type: 'overhead', flags: 'E', value: `interclacks_loop this server (${this.id}) is already downstream of ${peerId}: ${loop}` }));
       client.end();
       return;
@@ -260,7 +261,7 @@ export class Interclacks {
       link.peerPath = path;
       if (path.includes(this.id)) {
         const loop = [this.id, ...path.slice(0, path.indexOf(this.id) + 1)].join(' → ');
-        this.hub.log('error', `interclacks: loop: the master ${client.cid} (server ${path[0] ?? '?'}) is downstream of this server (${loop}); dropping the link. Check the <master> of the servers on it`);
+        this.hub.log('error', `interclacks: loop: the master ${client.cid} (server ${path[0] ?? '?'}) is downstream of this server (${loop}, each server followed by its master); dropping the link. Check the <master> of the servers on it`);
         link.down(`interclacks loop ${loop}`);
         client.end(encodeServerLine({ type: 'quit' }));
         return;
