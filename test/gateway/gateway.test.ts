@@ -322,7 +322,7 @@ describe('the authorize hook', () => {
     const seen: Array<string | undefined> = [];
     const gw = await gateway({
       authorize: (request) => {
-        seen.push(request.headers['x-session']);
+        seen.push(request.headers['x-session'] as string | undefined);
         return request.headers['x-session'] === 'good';
       },
     });
