@@ -319,15 +319,12 @@ function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error(`the body is over ${MAX_BODY_BYTES} bytes`));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      // Past the limit the rest is read and dropped, so that the answer can be read.
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
     request.on('error', reject);
     request.on('end', () => {
+      if (size > MAX_BODY_BYTES) return reject(new Error(`the body is over ${MAX_BODY_BYTES} bytes`));
       try {
         const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
         if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('the body must be a JSON object');
