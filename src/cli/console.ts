@@ -135,14 +135,7 @@ async function runConsole(flags: ConsoleFlags): Promise<never> {
     return fail(`cannot start: ${message}`, error instanceof TypeError ? EXIT_USAGE : EXIT_CONNECTION);
   }
 
-  process.stdout.write(`${running.url}\n`);
-  notice(
-    credentials
-      ? `${where} (${serverInfo ?? 'unknown server'}) as ${username}; open the URL above (its key opens one browser session). Ctrl-C stops.`
-      : `${where}: the page asks for a user and password. Open the URL above (its key opens one browser session). Ctrl-C stops.`,
-  );
-  if (flags.open) openBrowser(running.url, notice);
-
+  // Before the URL is printed: whoever saw it may stop us at once.
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return void exit(EXIT_OK);
@@ -155,6 +148,14 @@ async function runConsole(flags: ConsoleFlags): Promise<never> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.stdout.write(`${running.url}\n`);
+  notice(
+    credentials
+      ? `${where} (${serverInfo ?? 'unknown server'}) as ${username}; open the URL above (its key opens one browser session). Ctrl-C stops.`
+      : `${where}: the page asks for a user and password. Open the URL above (its key opens one browser session). Ctrl-C stops.`,
+  );
+  if (flags.open) openBrowser(running.url, notice);
+
   return new Promise<never>(() => {});
 }
 
