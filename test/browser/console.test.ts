@@ -31,6 +31,8 @@ interface OpenedPage {
   framesSent: string[];
   /** The bodies of the console's API responses. */
   apiBodies: string[];
+  /** Every URL the page requested. */
+  requests: string[];
 }
 
 describe.skipIf(!executable)('clacks console in headless Chromium', () => {
@@ -53,7 +55,8 @@ describe.skipIf(!executable)('clacks console in headless Chromium', () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 });
     contexts.push(context);
     const page = await context.newPage();
-    const opened: OpenedPage = { page, context, errors: [], framesSent: [], apiBodies: [] };
+    const opened: OpenedPage = { page, context, errors: [], framesSent: [], apiBodies: [], requests: [] };
+    page.on('request', (request) => opened.requests.push(request.url()));
     page.on('pageerror', (error) => opened.errors.push(`pageerror: ${error.message}`));
     page.on('console', (message) => {
       if (message.type() === 'error' && !/status of 403/.test(message.text())) opened.errors.push(`console: ${message.text()}`);
@@ -275,8 +278,12 @@ describe.skipIf(!executable)('clacks console in headless Chromium', () => {
     await third.page.locator('#login').waitFor({ timeout: WAIT });
   });
 
-  it('raised no error in the pages (no CSP violation, no uncaught exception)', () => {
+  it('raised no error in the pages (no CSP violation, no uncaught exception), and fetched nothing from elsewhere', () => {
     expect(admin.errors).toEqual([]);
+    const origin = new URL(admin.page.url()).origin;
+    expect(admin.requests.length).toBeGreaterThan(3);
+    for (const url of admin.requests) expect(url.startsWith(`${origin}/`) || url.startsWith('data:'), url).toBe(true);
+    expect(admin.requests.map((url) => new URL(url).pathname)).toEqual(expect.arrayContaining(['/', '/console.js', '/console.css', '/api/session']));
   });
 
   it('exits 0 on SIGTERM, and the page sees the console go', async () => {

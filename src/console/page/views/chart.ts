@@ -42,7 +42,7 @@ export class RateChart {
       {
         width,
         height: HEIGHT,
-        padding: [8, 8, 0, 0],
+        padding: [8, 24, 0, 0],
         cursor: { drag: { x: false, y: false }, points: { size: 6 } },
         legend: { show: true, live: true },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
