@@ -214,6 +214,44 @@ describe.skipIf(!executable)('clacks console in headless Chromium', () => {
     await seen(page, '#stream .entry .name', 'console::paused');
   });
 
+  it('pages a large cache: 25 keys a page, filtered by prefix', async () => {
+    const node = await worker('console test pager');
+    for (let i = 0; i < 60; i++) await node.store(`console::page::${String(i).padStart(2, '0')}`, String(i));
+    await node.flush();
+    const { page } = admin;
+    await page.fill('#cache-prefix', 'console::page::');
+    await seen(page, '#cache .page-label', '1–25 of 60');
+    expect(await page.locator('#cache-table tbody tr').count()).toBe(25);
+    await page.click('#cache .pager button:has-text("Next")');
+    await seen(page, '#cache .page-label', '26–50 of 60');
+    await seen(page, '#cache-table tr[data-key="console::page::25"] td.value', '25');
+    expect(await page.locator('#cache-summary').textContent()).toMatch(/^60 of \d+ keys$/);
+    await page.fill('#cache-prefix', 'console::');
+  });
+
+  it('disconnects a client after a confirmation (CLIENTDISCONNECT), and not without one', async () => {
+    const victim = await worker('console test victim');
+    const status = victim.status();
+    const { page } = admin;
+    const row = page.locator('#clients-table tbody tr', { hasText: 'console test victim' });
+    await row.waitFor({ timeout: WAIT });
+    await row.locator('button', { hasText: 'Disconnect' }).click();
+    await page.locator('dialog.confirm', { hasText: 'Disconnect this client?' }).waitFor({ timeout: WAIT });
+    await page.click('dialog.confirm button:has-text("Cancel")');
+    expect(await page.locator('dialog.confirm').count()).toBe(0);
+    await row.locator('button', { hasText: 'Disconnect' }).click();
+    await page.click('dialog.confirm [data-confirm]');
+    await seen(page, '#clients .notice-ok', 'Disconnected');
+    for (;;) {
+      const next = await status.next();
+      if (next.done) throw new Error('no disconnect');
+      if (next.value.type === 'disconnected') {
+        expect(next.value.reason.message).toContain('QUIT');
+        break;
+      }
+    }
+  });
+
   it('shows remote data as text, never as HTML: <script> and <img onerror> in values, names and client identifications', async () => {
     const node = await worker(XSS_NAME);
     await node.store('console::xss', XSS_VALUE);
@@ -240,12 +278,17 @@ describe.skipIf(!executable)('clacks console in headless Chromium', () => {
     await connected(page);
     await seen(page, '#monitor-note', 'MONITOR was refused (permission_denied)');
     await seen(page, '#clients-table td', 'CLIENTLIST: refused by the server: permission_denied');
-    await seen(page, '#cache-table td', 'console::user'); // KEYLIST needs read only
+    const node = await worker('console test ro checker');
+    await node.store('console::ro-visible', 'readable');
+    await node.flush();
+    await page.fill('#cache-prefix', 'console::ro-visible');
+    await seen(page, '#cache-table tr[data-key="console::ro-visible"] td.value', 'readable'); // KEYLIST and RETRIEVE need read only
     await page.fill('#write-key', 'console::ro');
     await page.fill('#write-value', 'not allowed');
     await page.click('#write-store');
     await seen(page, '#cache-write .notice-error', 'STORE console::ro: refused by the server: permission_denied');
-    const node = await worker('console test ro checker');
+    await page.click('#write-increment');
+    await seen(page, '#cache-write .notice-error', 'INCREMENT console::ro: refused by the server: permission_denied');
     expect(await node.retrieve('console::ro')).toBeUndefined();
   });
 
@@ -284,6 +327,15 @@ describe.skipIf(!executable)('clacks console in headless Chromium', () => {
     expect(admin.requests.length).toBeGreaterThan(3);
     for (const url of admin.requests) expect(url.startsWith(`${origin}/`) || url.startsWith('data:'), url).toBe(true);
     expect(admin.requests.map((url) => new URL(url).pathname)).toEqual(expect.arrayContaining(['/', '/console.js', '/console.css', '/api/session']));
+  });
+
+  it('shows the link state through a server restart: reconnecting with the reason, then connected again', async () => {
+    const { page } = admin;
+    await env.restart();
+    await page.locator('#stream .entry[data-kind="link"]', { hasText: 'RECONNECTED' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('#stream .entry[data-kind="link"]', { hasText: 'LOST' }).first().waitFor({ timeout: WAIT });
+    await connected(page);
+    await seen(page, '#link-reason', '1 reconnect since the console connected');
   });
 
   it('exits 0 on SIGTERM, and the page sees the console go', async () => {
@@ -359,6 +411,8 @@ describe.skipIf(!executable)('clacks console: a screenshot of the page with data
     }
     await page.locator('#cache-table tr[data-key="Users::alice"]').click();
     await page.locator('#inspector-value').waitFor({ timeout: WAIT });
+    expect(Number(await page.locator('#stat-events').textContent())).toBeGreaterThan(0);
+    expect(Number(await page.locator('#stat-commands').textContent())).toBeGreaterThan(0);
     await page.mouse.move(0, 0);
     const artifacts = path.join(ROOT, 'test/artifacts');
     mkdirSync(artifacts, { recursive: true });

@@ -201,6 +201,18 @@ describe('the console web server', () => {
     expect(page.text()).toContain('OVERHEAD E permission_denied'); // rouser may not list clients
   });
 
+  it('bridges to a TLS server too, for the login form as well', async () => {
+    const consoleServer = await start({ upstream: { host: '127.0.0.1', port: env.port }, upstreamTls: { ca: TLS_CERT }, credentials: undefined });
+    const opened = await api(consoleServer, '/api/session', { key: keyOf(consoleServer) });
+    const cookie = (opened.headers['set-cookie']?.[0] ?? '').split(';')[0] as string;
+    expect((await api(consoleServer, '/api/login', { username: 'rwuser', password: 'foo' }, { cookie })).status).toBe(200);
+    const page = socket(consoleServer, { origin: consoleServer.origin, cookie });
+    await page.opened;
+    page.ws.send('CLACKS page\r\nOVERHEAD A cnd1c2Vy:\r\nSTORE console::tls=yes\r\nRETRIEVE console::tls\r\nFLUSH 1\r\n');
+    await waitFor(() => page.text().includes('FLUSHED 1'), 10_000, 'FLUSHED');
+    expect(page.text()).toContain('RETRIEVED console::tls=yes');
+  });
+
   it('refuses to listen off loopback without TLS, or on a wildcard address; speaks https with a certificate', async () => {
     await expect(start({ host: '192.0.2.1' })).rejects.toThrow(/not loopback: give a certificate and key/);
     await expect(start({ host: '0.0.0.0', tls: { cert: TLS_CERT, key: TLS_KEY } })).rejects.toThrow(/not 0\.0\.0\.0/);
