@@ -125,7 +125,8 @@ async function runConsole(flags: ConsoleFlags): Promise<never> {
       port: flags.listen.port,
       ...(tls ? { tls } : {}),
       assets: assetsDirectory(),
-      onSession: (next) => notice(`a browser opened a session; for another browser: ${next}`),
+      // Even with -q: without it a second browser could not get in.
+      onSession: (next) => process.stderr.write(`clacks console: a browser opened a session; for another browser: ${next}\n`),
       logger: (level, message) => {
         if (level === 'error' || level === 'warn') notice(message);
       },

@@ -126,7 +126,13 @@ export async function startConsole(options: ConsoleOptions): Promise<ClacksConso
   let cookieName = '';
   let csp = '';
 
-  const sessionOf = (request: IncomingMessage): ConsoleSession | undefined => sessions.find(readCookie(request, cookieName));
+  const sessionOf = (request: IncomingMessage): ConsoleSession | undefined => {
+    for (const id of readCookies(request, cookieName)) {
+      const found = sessions.find(id);
+      if (found) return found;
+    }
+    return undefined;
+  };
   const fromOwnOrigin = (request: IncomingMessage): boolean => request.headers.host === hostHeader && request.headers.origin === origin;
 
   const respond = (request: IncomingMessage, response: ServerResponse): void => {
@@ -301,15 +307,18 @@ async function checkLogin(options: ConsoleOptions, credentials: GatewayCredentia
   }
 }
 
-/** The value of cookie `name` in the request, if any. */
-function readCookie(request: IncomingMessage, name: string): string | undefined {
-  const header = request.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
+/**
+ * Every value of cookie `name` in the request. Cookies do not keep ports
+ * apart: a page of another loopback port can set one of the same name
+ * ("cookie tossing"), so each is tried, not only the first.
+ */
+function readCookies(request: IncomingMessage, name: string): string[] {
+  const values: string[] = [];
+  for (const part of (request.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+    if (eq !== -1 && part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim());
   }
-  return undefined;
+  return values;
 }
 
 /** A JSON object body of at most 16 KiB. */

@@ -89,16 +89,16 @@ describe('stream entries', () => {
     expect(parseCommand('RETRIEVE a')).toEqual({ verb: 'RETRIEVE', name: 'a', detail: '' });
     expect(parseCommand('FLUSH x=1')).toEqual({ verb: 'FLUSH', name: '', detail: 'x=1' });
     expect(parseCommand('KEYLIST')).toEqual({ verb: 'KEYLIST', name: '', detail: '' });
-    expect(debugEntry(1, 5, 'cid:1', 'SET Door::Front=open')).toEqual({ seq: 1, time: 5, kind: 'signal', label: 'SET', source: 'cid:1', name: 'Door::Front', detail: 'open' });
-    expect(debugEntry(1, 5, 'cid:1', 'INCREMENT n=2')).toMatchObject({ kind: 'command', label: 'INCREMENT', name: 'n', detail: '2' });
-    expect(debugEntry(1, 5, 'CONNECTED', 'cid:9')).toMatchObject({ kind: 'connected', source: 'server', detail: 'cid:9' });
-    expect(debugEntry(1, 5, 'DISCONNECTED', 'cid:9 (0 bytes discarded from outbuffer)')).toMatchObject({ kind: 'disconnected' });
-    expect(debugEntry(1, 5, 'SERVERCACHE', 'CLEANDELETED=old::key')).toMatchObject({ kind: 'cache', label: 'CLEANDELETED', name: 'old::key' });
-    expect(debugEntry(1, 5, 'cid:1', 'OVERHEAD A dXNlcg==:c2VjcmV0')).toMatchObject({ label: 'OVERHEAD', detail: 'A ***' });
+    expect(debugEntry('cid:1', 'SET Door::Front=open')).toEqual({ kind: 'signal', label: 'SET', source: 'cid:1', name: 'Door::Front', detail: 'open' });
+    expect(debugEntry('cid:1', 'INCREMENT n=2')).toMatchObject({ kind: 'command', label: 'INCREMENT', name: 'n', detail: '2' });
+    expect(debugEntry('CONNECTED', 'cid:9')).toMatchObject({ kind: 'connected', source: 'server', detail: 'cid:9' });
+    expect(debugEntry('DISCONNECTED', 'cid:9 (0 bytes discarded from outbuffer)')).toMatchObject({ kind: 'disconnected' });
+    expect(debugEntry('SERVERCACHE', 'CLEANDELETED=old::key')).toMatchObject({ kind: 'cache', label: 'CLEANDELETED', name: 'old::key' });
+    expect(debugEntry('cid:1', 'OVERHEAD A dXNlcg==:c2VjcmV0')).toMatchObject({ label: 'OVERHEAD', detail: 'A ***' });
   });
 
   it('filters by a part of the name, whatever its case', () => {
-    const entry = debugEntry(1, 5, 'cid', 'SET Door::Front=open');
+    const entry = debugEntry('cid', 'SET Door::Front=open');
     expect([matchesFilter(entry, ''), matchesFilter(entry, 'door'), matchesFilter(entry, 'Front'), matchesFilter(entry, 'back')]).toEqual([true, true, true, false]);
   });
 });

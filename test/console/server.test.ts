@@ -147,6 +147,8 @@ describe('the console web server', () => {
     // The key is used up; the session cookie is what counts now, and a new key was made.
     expect(await api(consoleServer, '/api/session', { key })).toMatchObject({ status: 403, body: expect.stringContaining('used already') });
     expect((await api(consoleServer, '/api/session', {}, { cookie: cookie.split(';')[0] as string })).status).toBe(200);
+    // Another loopback port's page may set a cookie of the same name (cookies ignore ports): it does not shadow ours.
+    expect((await api(consoleServer, '/api/session', {}, { cookie: `clacks-console-${port}=${'f'.repeat(43)}; ${cookie.split(';')[0] as string}` })).status).toBe(200);
     expect(keyOf(consoleServer)).not.toBe(key);
   });
 

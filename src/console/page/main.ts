@@ -194,7 +194,7 @@ async function dashboard(session: SessionInfo): Promise<void> {
       } else if (event.sender === 'CONNECTED' || event.sender === 'DISCONNECTED') {
         refreshClientsSoon();
       }
-      traffic.push(debugEntry(0, Date.now(), event.sender, event.text));
+      traffic.push(debugEntry(event.sender, event.text));
     }
   })();
 

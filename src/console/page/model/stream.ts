@@ -24,6 +24,9 @@ export interface StreamEntry {
   detail: string;
 }
 
+/** An entry before the stream numbers and times it. */
+export type EntryFields = Omit<StreamEntry, 'seq' | 'time'>;
+
 /** Command words that send a signal (counted as events per second). */
 const SIGNALS = new Set(['SET', 'NOTIFY', 'SETANDSTORE']);
 
@@ -48,20 +51,20 @@ export function isSignal(verb: string): boolean {
  * it sent, or CONNECTED/DISCONNECTED and a client id, or SERVERCACHE and a
  * cleanup. Login lines lose their token (the reference server mirrors them).
  */
-export function debugEntry(seq: number, time: number, sender: string, text: string): StreamEntry {
+export function debugEntry(sender: string, text: string): EntryFields {
   const shown = redactLine(text);
-  if (sender === 'CONNECTED') return { seq, time, kind: 'connected', label: 'CONNECTED', source: 'server', name: '', detail: shown };
-  if (sender === 'DISCONNECTED') return { seq, time, kind: 'disconnected', label: 'DISCONNECTED', source: 'server', name: '', detail: shown };
+  if (sender === 'CONNECTED') return { kind: 'connected', label: 'CONNECTED', source: 'server', name: '', detail: shown };
+  if (sender === 'DISCONNECTED') return { kind: 'disconnected', label: 'DISCONNECTED', source: 'server', name: '', detail: shown };
   if (sender === 'SERVERCACHE') {
     const eq = shown.indexOf('=');
-    return { seq, time, kind: 'cache', label: eq === -1 ? shown : shown.slice(0, eq), source: 'server', name: eq === -1 ? '' : shown.slice(eq + 1), detail: '' };
+    return { kind: 'cache', label: eq === -1 ? shown : shown.slice(0, eq), source: 'server', name: eq === -1 ? '' : shown.slice(eq + 1), detail: '' };
   }
   const { verb, name, detail } = parseCommand(shown);
-  return { seq, time, kind: isSignal(verb) ? 'signal' : 'command', label: verb, source: sender, name, detail };
+  return { kind: isSignal(verb) ? 'signal' : 'command', label: verb, source: sender, name, detail };
 }
 
 /** Whether an entry passes the stream's name filter (a case-insensitive part of its name). */
-export function matchesFilter(entry: StreamEntry, filter: string): boolean {
+export function matchesFilter(entry: EntryFields, filter: string): boolean {
   if (filter === '') return true;
   return entry.name.toLowerCase().includes(filter.toLowerCase());
 }

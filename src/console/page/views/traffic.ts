@@ -8,7 +8,7 @@
 import { h, replace, setText } from '../dom.js';
 import { formatClock, formatCount } from '../model/format.js';
 import { Ring } from '../model/ring.js';
-import { matchesFilter, type StreamEntry } from '../model/stream.js';
+import { matchesFilter, type EntryFields, type StreamEntry } from '../model/stream.js';
 import { button, panel } from './common.js';
 import type { RateChart } from './chart.js';
 
@@ -70,9 +70,9 @@ export class TrafficView {
     this.updateStatus();
   }
 
-  /** Adds an entry (seq and time are filled in). */
-  push(entry: Omit<StreamEntry, 'seq' | 'time'> & { time?: number }): void {
-    this.ring.push({ ...entry, seq: ++this.seq, time: entry.time ?? Date.now() });
+  /** Adds an entry, numbered and timed now. */
+  push(entry: EntryFields): void {
+    this.ring.push({ ...entry, seq: ++this.seq, time: Date.now() });
     if (this.paused) {
       this.missed++;
       this.updateStatus();
