@@ -7,6 +7,7 @@
  *     npm run bench -- --smoke               # a few thousand operations (CI)
  *     npm run bench -- --server-process      # the server in its own process
  *     npm run bench -- --url clacks://user:pw@host:49888   # compare servers
+ *     npm run bench -- --abuse               # the attacks of issue 10 (bench/abuse/), about 5 minutes
  *     npm run bench -- --browser             # also a page in headless Chromium, through the gateway
  * @module
  */
@@ -30,6 +31,10 @@ import { pipelinedRetrieve } from './scenarios/pipelined.js';
 import { sequentialRetrieve } from './scenarios/sequential.js';
 import { compareServers, externalServer } from './scenarios/servers.js';
 import { storeBurst } from './scenarios/store-burst.js';
+import { SERVER_ATTACKS } from './abuse/attacks.js';
+import { runAbuse } from './abuse/run-abuse.js';
+
+const ABUSE_IDS = [...SERVER_ATTACKS.map((attack) => attack.id), 'slow-subscriber', 'reconnect-storm'];
 
 const SCENARIOS = ['pipelined', 'tls', 'sequential', 'store', 'fanout', 'memory', 'servers', 'persist', 'browser'] as const;
 /** Scenarios a run includes only when asked for (by name in --only, or by their own flag). */
@@ -45,7 +50,9 @@ const USAGE = `usage: npm run bench -- [options]
   --only LIST         comma-separated subset of: ${SCENARIOS.join(', ')}
   --source            measure src/ through tsx instead of a tsup build of it
   --profile           write a CPU profile of each scenario and print its hot spots
-  --out DIR           where to write the JSON and SVG (default bench/results)`;
+  --out DIR           where to write the JSON and SVG (default bench/results)
+  --abuse             instead: the attacks of issue 10 at full scale against the server in its own
+                      process (--only takes attack ids: ${ABUSE_IDS.join(', ')})`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -58,6 +65,7 @@ async function main(): Promise<number> {
       source: { type: 'boolean', default: false },
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      abuse: { type: 'boolean', default: false },
       browser: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -66,13 +74,21 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const outDirectory = resolve(values.out ?? join(import.meta.dirname, 'results'));
+  if (values.abuse) {
+    const ids = values.only ? new Set(values.only.split(',').map((name) => name.trim())) : undefined;
+    for (const id of ids ?? []) if (!ABUSE_IDS.includes(id)) throw new Error(`unknown attack ${id}\n${USAGE}`);
+    const sdkLoaded = await loadSdk(values.source, (message) => void process.stderr.write(`[bench] ${message}\n`));
+    process.stderr.write(`[bench] SDK: ${sdkLoaded.source}\n`);
+    return runAbuse({ only: ids, outDir: outDirectory, log: (message) => void process.stderr.write(`[bench] ${message}\n`) });
+  }
   const only = new Set<string>(values.only ? values.only.split(',').map((name) => name.trim()) : SCENARIOS.filter((name) => !OPT_IN.has(name)));
   if (values.browser) only.add('browser');
   for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario ${name}\n${USAGE}`);
   const smoke = values.smoke;
   const rounds = Number(values.rounds ?? (smoke ? 1 : 5));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
-  const outDir = resolve(values.out ?? join(import.meta.dirname, 'results'));
+  const outDir = outDirectory;
   const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
 
   const started = performance.now();

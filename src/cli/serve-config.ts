@@ -22,6 +22,8 @@ export interface SettingsFlags {
   deletedCacheTime?: number;
   staleCacheTime?: number;
   cacheCleanInterval?: number;
+  /** Users to take when neither the flags nor the config name any (`$CLACKS_USERS`). */
+  fallbackUsers?: () => UserOptions[];
 }
 
 /** A usage problem: exit 1 with the message. */
@@ -60,6 +62,7 @@ export function serveSettings(flags: SettingsFlags, given: (option: string) => b
   if (settings.sockets.length === 0 && settings.tlsHosts.length === 0 && !webSocket) {
     throw new UsageError('give --socket PATH and/or --port P --cert FILE --key FILE (and/or --ws HOST:PORT), or --config FILE');
   }
-  if (settings.users.length === 0) throw new UsageError('give at least one --user NAME:PASSWORD[:PERMS], or --config FILE');
+  if (settings.users.length === 0 && flags.fallbackUsers) settings.users = flags.fallbackUsers();
+  if (settings.users.length === 0) throw new UsageError('give at least one user: --users FILE, $CLACKS_USERS, --user NAME:PASSWORD[:PERMS], or --config FILE');
   return settings;
 }

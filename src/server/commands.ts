@@ -7,10 +7,10 @@
 import { encodeServerLine, parseClientCommand, type ClientCommand } from '../wire/index.js';
 import { authenticate } from './auth.js';
 import type { ClientConnection } from './client-connection.js';
-import { formatClientList } from './client-list.js';
 import type { Hub } from './hub.js';
 import { handleOverhead } from './overhead.js';
 import { requiredPermission } from './permissions.js';
+import { clientListStream } from './reply-stream.js';
 
 const PERMISSION_DENIED = encodeServerLine({ type: 'overhead', flags: 'E', value: 'permission_denied' });
 
@@ -78,11 +78,9 @@ function execute(hub: Hub, client: ClientConnection, command: ClientCommand): vo
       return cache.step(command.name, command.step, false);
     case 'decrement':
       return cache.step(command.name, command.step, true);
-    case 'keylist': {
-      let text = encodeServerLine({ type: 'keyliststart' });
-      for (const name of cache.sortedKeys()) text += encodeServerLine({ type: 'key', name });
-      return client.send(text + encodeServerLine({ type: 'keylistend' }));
-    }
+    case 'keylist':
+      // Streamed a batch at a time; a short list goes out at once (reply-stream.ts).
+      return client.sendStream(hub.keylists.stream());
     case 'clearcache':
       return cache.clear();
     case 'flush':
@@ -99,7 +97,7 @@ function execute(hub: Hub, client: ClientConnection, command: ClientCommand): vo
     case 'unmonitor':
       return hub.setMonitoring(client, false);
     case 'clientlist':
-      return client.send(formatClientList(hub.clients.values()));
+      return client.sendStream(clientListStream(hub.clients.values()));
     case 'clientdisconnect':
       // An unknown cid is ignored without a word (transcript 04).
       return hub.clients.get(command.cid)?.end(encodeServerLine({ type: 'quit' }));

@@ -6,7 +6,7 @@
  */
 import type { Permission } from './permissions.js';
 import { ALL_PERMISSIONS } from './permissions.js';
-import { DEFAULT_MAX_LINE_LENGTH } from '../wire/index.js';
+import { resolveLimits, type ResolvedLimits, type ServerLimits } from './limits.js';
 import { SERVER_INFO } from './server-info.js';
 
 /** PEM certificate and private key for a TLS listener. */
@@ -67,9 +67,15 @@ export interface ServerOptions {
   stalledWriteTimeout?: number;
   /** Drop a TCP peer that has not finished the TLS handshake after this long. Default 10 s. */
   tlsHandshakeTimeout?: number;
-  /** Longest accepted line in bytes; a longer one gets an error and a close. Default 16 MiB. */
+  /**
+   * Bounds on what peers can make the server hold: line lengths, connection
+   * caps, input and output budgets, login throttling, log volume. See
+   * {@link ServerLimits} and the README's "Limits" table for the defaults.
+   */
+  limits?: ServerLimits;
+  /** @deprecated Use `limits.maxLineLength` (this one still works when that is not given). */
   maxLineLength?: number;
-  /** Most bytes queued for one client before it is dropped as not reading. Default 64 MiB. */
+  /** @deprecated Use `limits.maxOutputBuffer` (this one still works when that is not given). */
   maxOutputBuffer?: number;
   /**
    * Save the cache to this file and load it on start, in the reference
@@ -106,8 +112,7 @@ export interface ResolvedOptions {
   nopInterval: number;
   stalledWriteTimeout: number;
   tlsHandshakeTimeout: number;
-  maxLineLength: number;
-  maxOutputBuffer: number;
+  limits: ResolvedLimits;
   persistFile: string | undefined;
   persistInterval: number;
   deletedCacheTime: number;
@@ -148,6 +153,11 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   const users = new Map<string, UserAccount>();
   options.users.forEach((user, index) => {
     if (users.has(user.username)) throw new TypeError(`startServer: user ${JSON.stringify(user.username)} is configured twice`);
+    for (const permission of user.permissions ?? []) {
+      if (!ALL_PERMISSIONS.includes(permission)) {
+        throw new TypeError(`startServer: user ${JSON.stringify(user.username)} has an unknown permission ${JSON.stringify(permission)} (known: ${ALL_PERMISSIONS.join(', ')})`);
+      }
+    }
     const permissions = new Set(index === 0 ? ALL_PERMISSIONS : (user.permissions ?? []));
     users.set(user.username, { username: user.username, password: user.password, permissions });
   });
@@ -160,8 +170,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     nopInterval: duration(options.nopInterval, DEFAULT_DURATIONS.nopInterval, 'nopInterval'),
     stalledWriteTimeout: duration(options.stalledWriteTimeout, DEFAULT_DURATIONS.stalledWriteTimeout, 'stalledWriteTimeout'),
     tlsHandshakeTimeout: duration(options.tlsHandshakeTimeout, 10_000, 'tlsHandshakeTimeout'),
-    maxLineLength: duration(options.maxLineLength, DEFAULT_MAX_LINE_LENGTH, 'maxLineLength'),
-    maxOutputBuffer: duration(options.maxOutputBuffer, 64 * 1024 * 1024, 'maxOutputBuffer'),
+    limits: resolveLimits(options.limits, { maxLineLength: options.maxLineLength, maxOutputBuffer: options.maxOutputBuffer }),
     persistFile: options.persistFile,
     persistInterval: duration(options.persistInterval, DEFAULT_DURATIONS.persistInterval, 'persistInterval'),
     deletedCacheTime: duration(options.deletedCacheTime, DEFAULT_DURATIONS.deletedCacheTime, 'deletedCacheTime'),

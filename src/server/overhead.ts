@@ -18,7 +18,7 @@ export function handleOverhead(hub: Hub, client: ClientConnection, flags: string
   // `OVERHEAD M` with no value is not an OVERHEAD line for the reference, and not an error either.
   if (value === '') return;
   if (flags.includes('A')) return authenticate(hub, client, value);
-  if (flags.includes('E')) hub.log('warn', `client ${client.cid} reports an error: ${value}`);
+  if (flags.includes('E')) hub.reportClientError(client, value);
 
   if (flags.includes('C')) {
     if (!allowed(hub, client, 'manage')) return;
