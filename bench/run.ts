@@ -7,7 +7,9 @@
  *     npm run bench -- --smoke               # a few thousand operations (CI)
  *     npm run bench -- --in-process          # the server in the benchmark's process
  *     npm run bench -- --url clacks://user:pw@host:49888   # compare servers
+ *     npm run bench -- --abuse               # the attacks of issue 10 (bench/abuse/), about 5 minutes
  *     npm run bench -- --browser             # also a page in headless Chromium, through the gateway
+ *     npm run bench -- --only network        # a master and two slaves (interclacks), each in its own process
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { browserScenario } from './scenarios/browser.js';
 import { chromiumPath } from './lib/browser-page.js';
 import { fanout } from './scenarios/fanout.js';
 import { memory } from './scenarios/memory.js';
+import { network } from './scenarios/network.js';
 import { persistSave } from './scenarios/persist.js';
 import { peers } from './scenarios/peers.js';
 import { findRedisServer } from './lib/redis.js';
@@ -32,8 +35,12 @@ import { pipelinedRetrieve } from './scenarios/pipelined.js';
 import { sequentialRetrieve } from './scenarios/sequential.js';
 import { compareServers, externalServer } from './scenarios/servers.js';
 import { storeBurst } from './scenarios/store-burst.js';
+import { SERVER_ATTACKS } from './abuse/attacks.js';
+import { runAbuse } from './abuse/run-abuse.js';
 
-const SCENARIOS = ['pipelined', 'tls', 'sequential', 'store', 'fanout', 'memory', 'servers', 'persist', 'browser', 'peers'] as const;
+const ABUSE_IDS = [...SERVER_ATTACKS.map((attack) => attack.id), 'slow-subscriber', 'reconnect-storm'];
+
+const SCENARIOS = ['pipelined', 'tls', 'sequential', 'store', 'fanout', 'memory', 'servers', 'persist', 'network', 'browser', 'peers'] as const;
 /** Scenarios a run includes only when asked for (by name in --only, or by their own flag). */
 const OPT_IN = new Set<string>(['browser', 'peers']);
 
@@ -51,7 +58,9 @@ const USAGE = `usage: npm run bench -- [options]
   --only LIST         comma-separated subset of: ${SCENARIOS.join(', ')}
   --source            measure src/ through tsx instead of a tsup build of it
   --profile           write a CPU profile of each scenario and print its hot spots
-  --out DIR           where to write the JSON and SVG (default bench/results)`;
+  --out DIR           where to write the JSON and SVG (default bench/results)
+  --abuse             instead: the attacks of issue 10 at full scale against the server in its own
+                      process (--only takes attack ids: ${ABUSE_IDS.join(', ')})`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -65,6 +74,7 @@ async function main(): Promise<number> {
       source: { type: 'boolean', default: false },
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      abuse: { type: 'boolean', default: false },
       browser: { type: 'boolean', default: false },
       peers: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -74,6 +84,14 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const outDirectory = resolve(values.out ?? join(import.meta.dirname, 'results'));
+  if (values.abuse) {
+    const ids = values.only ? new Set(values.only.split(',').map((name) => name.trim())) : undefined;
+    for (const id of ids ?? []) if (!ABUSE_IDS.includes(id)) throw new Error(`unknown attack ${id}\n${USAGE}`);
+    const sdkLoaded = await loadSdk(values.source, (message) => void process.stderr.write(`[bench] ${message}\n`));
+    process.stderr.write(`[bench] SDK: ${sdkLoaded.source}\n`);
+    return runAbuse({ only: ids, outDir: outDirectory, log: (message) => void process.stderr.write(`[bench] ${message}\n`) });
+  }
   const only = new Set<string>(values.only ? values.only.split(',').map((name) => name.trim()) : SCENARIOS.filter((name) => !OPT_IN.has(name)));
   if (values.browser) only.add('browser');
   if (values.peers) only.add('peers');
@@ -81,7 +99,7 @@ async function main(): Promise<number> {
   const smoke = values.smoke;
   const rounds = Number(values.rounds ?? (smoke ? 1 : 9));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
-  const outDir = resolve(values.out ?? join(import.meta.dirname, 'results'));
+  const outDir = outDirectory;
   const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
 
   const started = performance.now();
@@ -132,6 +150,7 @@ async function main(): Promise<number> {
       servers = { transport: result.transport, other: values.url ? redact(values.url) : undefined, rows: result.rows };
     });
     await step('persist', async () => void rows.push(...(await persistSave(ctx))));
+    await step('network', async () => void rows.push(...(await network(ctx))));
     await step('browser', async () => {
       const executable = chromiumPath();
       if (!executable) {

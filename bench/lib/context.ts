@@ -25,6 +25,10 @@ export interface Sizes {
   memoryInFlight: number;
   /** Keys in the cache that scenario 7 saves. */
   persistKeys: number;
+  /** SETs per round of the network fan-out (scenario 9). */
+  networkEvents: number;
+  /** STOREs timed per round from one slave to the other (scenario 9). */
+  networkLagSamples: number;
 }
 
 export const FULL_SIZES: Sizes = {
@@ -38,6 +42,8 @@ export const FULL_SIZES: Sizes = {
   memoryEvents: 1_000_000,
   memoryInFlight: 100_000,
   persistKeys: 1_000_000,
+  networkEvents: 200_000,
+  networkLagSamples: 500,
 };
 
 export const SMOKE_SIZES: Sizes = {
@@ -51,6 +57,8 @@ export const SMOKE_SIZES: Sizes = {
   memoryEvents: 5_000,
   memoryInFlight: 2_000,
   persistKeys: 20_000,
+  networkEvents: 5_000,
+  networkLagSamples: 20,
 };
 
 export interface Context {

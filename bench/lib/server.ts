@@ -36,6 +36,8 @@ export interface BenchServer {
 /** Options the child process receives as JSON in argv[2]. */
 export interface ServerSpec {
   socketPath: string;
+  /** A slave's master (interclacks), as a `clacks+unix://` URL. */
+  master?: string;
   /** Where the SDK was loaded from, and how (see sdk.ts). */
   sdkLocation: string;
   sdkSource: string;
@@ -49,12 +51,14 @@ export async function startEmbedded(spec: ServerSpec) {
     // Benchmarks outlast no timer, but a quiet consumer must never be pinged out mid-run.
     pingTimeout: 0,
     nopInterval: 0,
+    ...(spec.master !== undefined ? { master: spec.master, interclacks: { pingTimeout: 0, reconnectTimeout: 100, reconnectJitter: 0 } } : {}),
   });
 }
 
-export async function startBenchServer(inChild: boolean): Promise<BenchServer> {
+/** Starts the server in this process, or in a child process; `master` makes it a slave of that master. */
+export async function startBenchServer(inChild: boolean, options: { master?: string } = {}): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'clacks-bench-'));
-  const spec: ServerSpec = { socketPath: join(dir, 'clacks.sock'), sdkLocation: sdk().location, sdkSource: sdk().source };
+  const spec: ServerSpec = { socketPath: join(dir, 'clacks.sock'), sdkLocation: sdk().location, sdkSource: sdk().source, ...options };
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   if (!inChild) {
     const server = await startEmbedded(spec);

@@ -65,12 +65,12 @@ export function clientsCommand(): Command {
 }
 
 function clientTable(out: Output, clients: ClientInfo[], now: number): string {
-  const header = ['CID', 'CLIENT', 'MONITOR', 'INTERCLACKS', 'OUTBUF', 'INBUF', 'LAST PING'];
+  const header = ['CID', 'CLIENT', 'MONITOR', 'LINK', 'OUTBUF', 'INBUF', 'LAST PING'];
   const rows = clients.map((entry) => [
     out.show(entry.cid),
     out.show(entry.clientInfo),
     entry.monitor ? 'yes' : 'no',
-    entry.interclacks ? 'yes' : 'no',
+    linkOf(entry),
     String(entry.outBufferLength),
     String(entry.inBufferLength),
     entry.lastPing > 0 ? `${Math.max(0, Math.round(now - entry.lastPing))}s ago` : '-',
@@ -78,8 +78,22 @@ function clientTable(out: Output, clients: ClientInfo[], now: number): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const format = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
   const lines = [out.color.bold(format(header)), ...rows.map(format)];
-  lines.push(out.color.dim(`${clients.length} client${clients.length === 1 ? '' : 's'}`));
+  const links = clients.filter((entry) => entry.interclacks).length;
+  const linkNote = links === 0 ? '' : `, ${links} of them interclacks link${links === 1 ? '' : 's'}`;
+  lines.push(out.color.dim(`${clients.length} client${clients.length === 1 ? '' : 's'}${linkNote}`));
   return lines.join('\n');
+}
+
+/**
+ * What an interclacks link is to the server listed: `master` (its connection
+ * to its master, which identifies itself "in interclacks master mode"),
+ * `slave`, or `link` when the peer did not say; `-` for an ordinary client.
+ */
+function linkOf(entry: ClientInfo): string {
+  if (!entry.interclacks) return '-';
+  if (/ in interclacks master mode$/.test(entry.clientInfo)) return 'master';
+  if (/ in interclacks client mode(?: \(server-id [^)]*\))?$/.test(entry.clientInfo)) return 'slave';
+  return 'link';
 }
 
 export function disconnectCommand(): Command {

@@ -49,9 +49,10 @@ export function addConnectionOptions(command: Command): Command {
 
 /**
  * Turns the flags (and the environment) into `createClient` options.
+ * `requireUser: false` (`clacks console`, whose page can ask) accepts no user name.
  * @throws {ValidationError} when no server is given or a flag is unusable (a usage error).
  */
-export function clientOptionsFrom(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): ClientOptions {
+export function clientOptionsFrom(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, { requireUser = true }: { requireUser?: boolean } = {}): ClientOptions {
   const options: ClientOptions = {};
   let urlUser: string | undefined;
   let urlPassword: string | undefined;
@@ -75,8 +76,8 @@ export function clientOptionsFrom(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     throw new ValidationError('url', 'no server given: use --url, --socket or --host/--port, or set CLACKS_URL');
   }
   const username = flags.user ?? urlUser;
-  if (username === undefined || username === '') throw new ValidationError('user', 'no user name: give --user or put it in the URL');
-  options.username = username;
+  if ((username === undefined || username === '') && requireUser) throw new ValidationError('user', 'no user name: give --user or put it in the URL');
+  options.username = username ?? '';
   options.password = flags.password ?? urlPassword ?? env.CLACKS_PASSWORD ?? '';
 
   const tls: TlsConnectionOptions = {};

@@ -48,18 +48,27 @@ e.g. clacks gateway --listen 127.0.0.1:8080 --upstream clacks+unix:///run/clacks
     .action((flags: GatewayFlags) => runGateway(flags));
 }
 
-/** Adds the flags of {@link WebSocketFlags} (`--cert`/`--key` are added by the caller's own command for `serve`). */
-export function addWebSocketOptions(command: Command, withTls = true): Command {
+/**
+ * Adds the flags of {@link WebSocketFlags}. For `serve`, `--cert`/`--key`
+ * come from the caller's own command (`withTls` false), and so do
+ * `--max-connections` and `--max-line-length` (`withCaps` false: the
+ * server's limits, same names, apply to its gateway too).
+ */
+export function addWebSocketOptions(command: Command, withTls = true, withCaps = true): Command {
   if (withTls) {
     command.option('--cert <file>', 'PEM certificate: the gateway speaks wss://').option('--key <file>', 'PEM private key for --cert');
   }
-  return command
+  command
     .option('--allow-origin <origin>', 'a page origin allowed to connect, e.g. https://app.example.org, https://*.example.org, or * (repeatable)', collect)
     .option('--allow-insecure', 'accept plain ws:// on a non-loopback address (behind a TLS-terminating proxy)')
     .option('--path <path>', 'accept WebSockets on this path only (default: any)')
-    .option('--max-connections <n>', 'most WebSocket connections at once (default 1000)', parseCount)
-    .option('--max-connections-per-address <n>', 'most connections from one address (default 100)', parseCount)
-    .option('--max-line-length <bytes>', 'longest line either way (default 16 MiB)', parseCount);
+    .option('--max-connections-per-address <n>', 'most WebSocket connections from one address (default 100)', parseCount);
+  if (withCaps) {
+    command
+      .option('--max-connections <n>', 'most WebSocket connections at once (default 1000)', parseCount)
+      .option('--max-line-length <bytes>', 'longest line either way (default 16 MiB)', parseCount);
+  }
+  return command;
 }
 
 async function runGateway(flags: GatewayFlags): Promise<void> {

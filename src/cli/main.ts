@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { serveCommand } from './serve.js';
 import { gatewayCommand } from './gateway.js';
+import { consoleCommand } from './console.js';
 import { addClientCommands } from './commands.js';
 
 const program = new Command('clacks')
@@ -15,6 +16,7 @@ const program = new Command('clacks')
 
 program.addCommand(serveCommand());
 program.addCommand(gatewayCommand());
+program.addCommand(consoleCommand());
 addClientCommands(program);
 
 await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@
  * given, with every flag given on the command line on top of it.
  * @module
  */
-import { emptySettings, readServerConfig, type ServeSettings } from '../server/config/index.js';
+import { emptySettings, masterNotes, readServerConfig, type ServeSettings } from '../server/config/index.js';
 import type { UserOptions } from '../server/index.js';
 
 /** The flags of `clacks serve` that become settings. */
@@ -22,6 +22,17 @@ export interface SettingsFlags {
   deletedCacheTime?: number;
   staleCacheTime?: number;
   cacheCleanInterval?: number;
+  /** `--master URL`: replaces the config's `<master>`. */
+  master?: string;
+  masterCa?: string;
+  masterInsecure?: boolean;
+  interclacksPingTimeout?: number;
+  interclacksReconnectTimeout?: number;
+  interclacksReconnectJitter?: number;
+  interclacksStalledWriteTimeout?: number;
+  interclacksLockTimeout?: number;
+  /** Users to take when neither the flags nor the config name any (`$CLACKS_USERS`). */
+  fallbackUsers?: () => UserOptions[];
 }
 
 /** A usage problem: exit 1 with the message. */
@@ -57,9 +68,28 @@ export function serveSettings(flags: SettingsFlags, given: (option: string) => b
   settings.deletedCacheTime = flags.deletedCacheTime ?? settings.deletedCacheTime;
   settings.staleCacheTime = flags.staleCacheTime ?? settings.staleCacheTime;
   settings.cacheCleanInterval = flags.cacheCleanInterval ?? settings.cacheCleanInterval;
+  if (flags.master !== undefined) {
+    if (!/^clacks(?:\+unix|s)?:\/\//.test(flags.master)) throw new UsageError('--master takes a clacks://host:port (TLS) or clacks+unix:///path.sock URL');
+    settings.master = { ip: [], port: undefined, socket: [], url: flags.master };
+  }
+  if ((flags.masterCa !== undefined || flags.masterInsecure) && settings.master === undefined) {
+    throw new UsageError('--master-ca and --master-insecure need a master (--master URL, or <master> in --config)');
+  }
+  if (settings.master !== undefined) {
+    if (flags.masterCa !== undefined) settings.master.ca = flags.masterCa;
+    if (flags.masterInsecure) settings.master.insecure = true;
+  }
+  const links = settings.interclacks;
+  links.pingTimeout = flags.interclacksPingTimeout ?? links.pingTimeout;
+  links.reconnectTimeout = flags.interclacksReconnectTimeout ?? links.reconnectTimeout;
+  links.reconnectJitter = flags.interclacksReconnectJitter ?? links.reconnectJitter;
+  links.stalledWriteTimeout = flags.interclacksStalledWriteTimeout ?? links.stalledWriteTimeout;
+  links.lockTimeout = flags.interclacksLockTimeout ?? links.lockTimeout;
+  settings.notes.push(...masterNotes(settings));
   if (settings.sockets.length === 0 && settings.tlsHosts.length === 0 && !webSocket) {
     throw new UsageError('give --socket PATH and/or --port P --cert FILE --key FILE (and/or --ws HOST:PORT), or --config FILE');
   }
-  if (settings.users.length === 0) throw new UsageError('give at least one --user NAME:PASSWORD[:PERMS], or --config FILE');
+  if (settings.users.length === 0 && flags.fallbackUsers) settings.users = flags.fallbackUsers();
+  if (settings.users.length === 0) throw new UsageError('give at least one user: --users FILE, $CLACKS_USERS, --user NAME:PASSWORD[:PERMS], or --config FILE');
   return settings;
 }

@@ -4,13 +4,15 @@
  * QUIT, the cache is saved) and exits 0, or 1 when the final save failed.
  * `--config` reads the reference server's XML config; flags override it.
  * Durations on the command line are in seconds, like the reference server's
- * configuration.
+ * configuration. Users come from serve-users.ts, limits from serve-limits.ts,
+ * the rest of the settings from serve-config.ts.
  *
  * `--ws HOST:PORT` adds a WebSocket listener for web pages. It is the
  * gateway (src/gateway/) run in this process with the server's own Unix
  * socket as its upstream: the first Unix listener, or a private one in a
  * temporary directory when there is none. Pages log in as Clacks users, as
- * through `clacks gateway`; the server's internals know nothing of it.
+ * through `clacks gateway`; the server's internals know nothing of it. The
+ * gateway takes the server's `--max-connections` and `--max-line-length`.
  * @module
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,13 +21,20 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startGateway, type ClacksGateway } from '../gateway/index.js';
 import { applySocketMode, ConfigError, describeSettings, toServerOptions, type ServeSettings } from '../server/config/index.js';
-import { startServer, type ClacksServer, type Permission, type ServerOptions, type UserOptions } from '../server/index.js';
+import { startServer, type ClacksServer, type ServerOptions, type UserOptions } from '../server/index.js';
 import { addWebSocketOptions, gatewayOptionsFrom, parseListen, type WebSocketFlags } from './gateway.js';
 import { serveSettings, UsageError, type SettingsFlags } from './serve-config.js';
+import { addLimitOptions, limitsFrom } from './serve-limits.js';
+import { collectUsers, describeUsers, USERS_VARIABLE, UsersError } from './serve-users.js';
 
-interface ServeFlags extends SettingsFlags, WebSocketFlags {
+interface ServeFlags extends Omit<SettingsFlags, 'user'>, WebSocketFlags {
   cert?: string;
   key?: string;
+  /** `--user` as typed; parsed by serve-users.ts (so that a bad one is reported without its password). */
+  user?: string[];
+  users?: string[];
+  stalledWriteTimeout?: number;
+  tlsHandshakeTimeout?: number;
   printConfig?: boolean;
   ws?: { host: string; port: number };
   quiet?: boolean;
@@ -42,40 +51,65 @@ export function serveCommand(): Command {
     .option('--ws <host:port>', 'also accept WebSocket connections from web pages here (wss:// with --cert/--key)', parseListen)
     .option(
       '--user <name:password[:perms]>',
-      'a user (repeatable, at least one); perms is a combination of r, w, m; the first user is the main user with every permission',
-      collect(parseUser),
+      'a user (repeatable); perms is any of r, w, m; the first user is the main user with every permission. Visible to local users in ps: prefer --users',
+      collect<string>((text) => text),
     )
+    .option('--users <file>', `users, one name:password[:perms] a line (# comments); must not be readable by group or others. Without --user/--users and without users in --config: $${USERS_VARIABLE}, same format`, collect<string>((file) => file))
     .option('--ping-timeout <seconds>', 'drop clients that have not sent PING for this long (default 180)', parseNumber('seconds'))
     .option('--auth-timeout <seconds>', 'drop clients that have not logged in after this long (default 15)', parseNumber('seconds'))
+    .option('--stalled-write-timeout <seconds>', 'drop clients whose socket has taken no output for this long (default 60)', parseNumber('seconds'))
+    .option('--tls-handshake-timeout <seconds>', 'drop TCP peers that have not finished the TLS handshake after this long (default 10)', parseNumber('seconds'))
     .option('--persist <file>', "save the cache to this file (the reference server's format) and load it on start")
     .addOption(new Option('--persist-interval <seconds>', 'how often to save the cache (default 10)').argParser(parseNumber('seconds')))
     .option('--deleted-cache-time <seconds>', "how long a removed key's tombstone is kept (default 3600)", parseNumber('seconds'))
     .option('--stale-cache-time <seconds>', 'drop entries not read or written for this long (default 86400)', parseNumber('seconds'))
     .option('--cache-clean-interval <seconds>', 'how often old tombstones and stale entries are dropped (default 60)', parseNumber('seconds'))
     .option('--config <file>', "read the reference server's XML config (a relative name is searched along PC_CONFIG_PATHS); flags override it")
+    .option(
+      '--master <url>',
+      "make this server a slave of that master (interclacks): clacks://host:49888 (TLS) or clacks+unix:///path.sock; the link logs in as this server's main user unless the URL names a user (replaces <master> of --config)",
+    )
+    .option('--master-ca <file>', "PEM certificates to trust for the master's TLS (e.g. its self-signed certificate)")
+    .option('--master-insecure', "accept any TLS certificate from the master (as the Perl reference does): only on a network you trust")
+    .option('--interclacks-ping-timeout <seconds>', 'drop a link silent for this long; links PING every third of it (default 60)', parseNumber('seconds'))
+    .option('--interclacks-reconnect-timeout <seconds>', "a slave's next attempt to reach its master is due this long after the last one (default 30)", parseNumber('seconds'))
+    .option('--interclacks-reconnect-jitter <seconds>', 'up to this much at random is added to the reconnect timeout (default 10)', parseNumber('seconds'))
+    .option('--interclacks-stalled-write-timeout <seconds>', 'drop a link whose socket has taken nothing for this long (default 120)', parseNumber('seconds'))
+    .option('--interclacks-lock-timeout <seconds>', "drop the link to a master whose sync lock holds this server longer than this (default 60)", parseNumber('seconds'))
     .option('--print-config', 'print the effective settings as JSON (passwords redacted) and exit')
     .option('-q, --quiet', 'print only errors');
-  // The gateway's flags (--allow-origin, …); --cert/--key are the ones above.
-  return addWebSocketOptions(command, false).action((flags: ServeFlags, self: Command) => serve(flags, self));
+  // The gateway's flags (--allow-origin, …): --cert/--key are the ones above,
+  // --max-connections and --max-line-length the server's limits below.
+  return addLimitOptions(addWebSocketOptions(command, false, false)).action((flags: ServeFlags, self: Command) => serve(flags, self));
 }
 
 async function serve(flags: ServeFlags, command: Command): Promise<void> {
   let settings: ServeSettings;
   let options: ServerOptions;
   try {
-    settings = serveSettings(flags, (option) => command.getOptionValueSource(option) === 'cli', flags.ws !== undefined);
+    // Users on the command line replace the config's; $CLACKS_USERS is the last resort.
+    const fromFlags = collectUsers(flags, {}).users;
+    settings = serveSettings(
+      { ...flags, user: fromFlags.length > 0 ? fromFlags : undefined, fallbackUsers: () => collectUsers({}, process.env).users },
+      (option) => command.getOptionValueSource(option) === 'cli',
+      flags.ws !== undefined,
+    );
     for (const warning of settings.warnings) console.error(`clacks serve: warning: ${warning}`);
     if (flags.printConfig) return void console.log(JSON.stringify(describeSettings(settings), null, 2));
-    if (settings.master !== undefined) {
-      const master = settings.master.socket[0] ?? `${settings.master.ip[0] ?? '?'}:${settings.master.port ?? '?'}`;
-      fail(`<master> in ${settings.source}: interclacks (running as a slave of ${master}) is not supported yet; remove <master> to run this server on its own`);
-    }
     if (!flags.quiet) for (const note of settings.notes) console.error(`clacks serve: note: ${note}`);
     options = toServerOptions(settings);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof UsageError) fail(error.message);
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof UsersError) fail(error.message);
     throw error;
   }
+  warnAboutUsers(flags, options.users);
+  if (!flags.quiet && flags.master !== undefined && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(flags.master)) {
+    console.error(`clacks: warning: --master with a password puts it on the command line, where every local user can read it (ps, /proc); a link logs in as this server's main user when the URL names none`);
+  }
+  options.limits = { ...options.limits, ...limitsFrom(flags as unknown as Record<string, unknown>) };
+  if (flags.stalledWriteTimeout !== undefined) options.stalledWriteTimeout = flags.stalledWriteTimeout * 1000;
+  if (flags.tlsHandshakeTimeout !== undefined) options.tlsHandshakeTimeout = flags.tlsHandshakeTimeout * 1000;
+
   // The gateway's upstream: the server's first Unix socket, else a private one of its own.
   let privateDir: string | undefined;
   let upstreamPath = options.listeners?.find((listener) => 'socketPath' in listener)?.socketPath;
@@ -117,6 +151,11 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     if (!flags.quiet) console.log(`clacks: listening on ${where}`);
   }
   if (gateway && !flags.quiet) console.log(`clacks: listening on ${gateway.address?.url ?? '?'} (WebSocket, for web pages)`);
+  if (!flags.quiet) for (const line of describeUsers(options.users)) console.log(`clacks: ${line}`);
+  if (!flags.quiet && options.master !== undefined) {
+    const master = server.links().find((link) => link.role === 'master');
+    console.log(`clacks: slave of ${master?.peer ?? 'its master'} (interclacks; server id ${server.serverId})`);
+  }
   // Signals and OVERHEAD S end the same way; a failed final save of the cache exits 1.
   const ended = (code: number) => () => {
     removePrivateDir();
@@ -134,28 +173,23 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
+/** Warns about what looks wrong in the users (never showing a password). */
+function warnAboutUsers(flags: ServeFlags, users: readonly UserOptions[]): void {
+  if (flags.quiet) return;
+  if ((flags.user ?? []).length > 0) {
+    console.error(`clacks: warning: --user puts passwords on the command line, where every local user can read them (ps, /proc); prefer --users FILE or $${USERS_VARIABLE}`);
+  }
+  users.forEach((user, index) => {
+    if (index > 0 && (user.permissions ?? []).length === 0) {
+      console.error(`clacks: warning: user ${user.username} has no permissions (r, w or m): it can only log in, PING and FLUSH`);
+    }
+  });
+}
+
 function logger(flags: ServeFlags): ServerOptions['logger'] {
   return (level, message) => {
     if (level === 'error' || level === 'warn' || (level === 'info' && !flags.quiet)) console.error(`clacks: ${message}`);
   };
-}
-
-const PERMISSION_LETTERS: Record<string, Permission> = { r: 'read', w: 'write', m: 'manage' };
-
-/** `name:password[:perms]`; the password may not contain `:` when perms follow. */
-function parseUser(text: string): UserOptions {
-  const first = text.indexOf(':');
-  if (first <= 0) throw new InvalidArgumentError('expected NAME:PASSWORD or NAME:PASSWORD:PERMS');
-  const username = text.slice(0, first);
-  let password = text.slice(first + 1);
-  let permissions: Permission[] = [];
-  const last = password.lastIndexOf(':');
-  if (last !== -1 && /^[rwm]*$/.test(password.slice(last + 1))) {
-    permissions = [...new Set(password.slice(last + 1))].map((letter) => PERMISSION_LETTERS[letter] as Permission);
-    password = password.slice(0, last);
-  }
-  if (password === '') throw new InvalidArgumentError('the password must not be empty');
-  return { username, password, permissions };
 }
 
 function collect<T>(parse: (text: string) => T): (text: string, previous: T[] | undefined) => T[] {

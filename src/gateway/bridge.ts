@@ -12,8 +12,9 @@ import type { WebSocket } from 'ws';
 import { openSocket } from '../connection/node-transport.js';
 import { CloseCode } from '../connection/close-codes.js';
 import { LineTooLongError } from '../errors.js';
-import { checkLines, LineCutter, loginOutcome } from './lines.js';
-import type { ResolvedGatewayOptions } from './options.js';
+import { encodeAuthToken } from '../wire/client-commands.js';
+import { checkLines, LineCutter, loginOutcome, replaceLoginLines } from './lines.js';
+import type { GatewayCredentials, ResolvedGatewayOptions } from './options.js';
 
 const LF = 0x0a;
 const CRLF = Buffer.from('\r\n');
@@ -45,6 +46,8 @@ export class Bridge {
   private browserPaused = false;
   private authTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /** With credentials of the gateway's (the `authorize` hook): the login line that replaces the page's. */
+  private readonly loginLine: Buffer | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -53,7 +56,9 @@ export class Bridge {
     private readonly options: ResolvedGatewayOptions,
     private readonly events: BridgeEvents,
     delay: number,
+    login?: GatewayCredentials,
   ) {
+    this.loginLine = login ? Buffer.from(`OVERHEAD A ${encodeAuthToken(login.username, login.password)}\r\n`, 'utf8') : undefined;
     this.cutter = new LineCutter(options.maxLineLength);
     setMessageLimit(ws, options.maxPreAuthBytes);
     ws.on('message', (data: Buffer) => this.fromPage(data));
@@ -189,8 +194,13 @@ export class Bridge {
 
   // ---------------------------------------------------------------- the page
 
-  /** A message from the page: one or more lines; its end ends its last line. */
-  private fromPage(data: Buffer): void {
+  /**
+   * A message from the page: one or more lines; its end ends its last line.
+   * Before login, with credentials of the gateway's, the page's login lines
+   * are replaced with the gateway's.
+   */
+  private fromPage(message: Buffer): void {
+    let data = message;
     if (this.closed) return;
     try {
       if (this.authenticated) checkLines(data, 0, data.length, this.options.maxLineLength);
@@ -201,6 +211,7 @@ export class Bridge {
           this.closePage(CloseCode.policy, `more than ${this.options.maxPreAuthBytes} bytes before login`);
           return;
         }
+        if (this.loginLine) data = replaceLoginLines(data, this.loginLine);
       }
     } catch (error) {
       if (!(error instanceof LineTooLongError)) throw error;

@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../connection/close-codes.js';
 import { Bridge, messageLimit } from './bridge.js';
-import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
+import { resolveGatewayOptions, type GatewayCredentials, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 
 /** Where a gateway listens. */
 export interface GatewayAddress {
@@ -191,6 +191,20 @@ class Gateway implements ClacksGateway {
       options.logger('warn', `refused a connection from ${address}: origin ${JSON.stringify(origin)} is not allowed`);
       return this.refuse(ws, CloseCode.originRefused, `origin ${origin ?? ''} is not allowed`);
     }
+    let login: GatewayCredentials | undefined;
+    if (options.authorize) {
+      let decision: ReturnType<typeof options.authorize> = false;
+      try {
+        decision = options.authorize(request);
+      } catch (error) {
+        options.logger('error', `the authorize hook failed for a connection from ${address}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (decision === false) {
+        options.logger('warn', `refused a connection from ${address}: not authorized`);
+        return this.refuse(ws, CloseCode.unauthorized, 'this connection is not authorized');
+      }
+      if (typeof decision === 'object') login = decision;
+    }
     const counts = this.perAddress.get(address) ?? { open: 0, unauthenticated: 0 };
     if (this.bridges.size >= options.maxConnections) {
       options.logger('warn', `refused a connection from ${address}: ${options.maxConnections} connections are open`);
@@ -221,7 +235,7 @@ class Gateway implements ClacksGateway {
         if (!gone.authenticated) counts.unauthenticated--;
         if (counts.open === 0) this.perAddress.delete(gone.address);
       },
-    }, delay);
+    }, delay, login);
     this.bridges.add(bridge);
     options.logger('debug', `connection from ${address}${origin ? ` (origin ${origin})` : ''}`);
   }

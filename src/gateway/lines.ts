@@ -81,6 +81,38 @@ export function checkLines(bytes: Uint8Array, start: number, end: number, max: n
   }
 }
 
+/**
+ * The lines of a message with every login line (`OVERHEAD` with the A flag)
+ * replaced by `login` (a whole line, CRLF included); the message itself
+ * when it holds none.
+ */
+export function replaceLoginLines(message: Buffer, login: Buffer): Buffer {
+  let parts: Buffer[] | undefined;
+  let start = 0;
+  let kept = 0;
+  while (start < message.length) {
+    const lf = message.indexOf(LF, start);
+    const next = lf === -1 ? message.length : lf + 1;
+    if (isLoginLine(message, start, next)) {
+      parts ??= [];
+      if (kept < start) parts.push(message.subarray(kept, start));
+      parts.push(login);
+      kept = next;
+    }
+    start = next;
+  }
+  if (!parts) return message;
+  if (kept < message.length) parts.push(message.subarray(kept));
+  return Buffer.concat(parts);
+}
+
+/** Whether `bytes[start, end)` is an `OVERHEAD` line whose flags hold A (PROTOCOL.md, "OVERHEAD from a client"). */
+function isLoginLine(bytes: Buffer, start: number, end: number): boolean {
+  if (end - start < 10 || bytes.toString('latin1', start, start + 9) !== 'OVERHEAD ') return false;
+  const space = bytes.indexOf(0x20, start + 9);
+  return bytes.toString('latin1', start + 9, space === -1 || space > end ? end : space).includes('A');
+}
+
 /** The login outcome among whole lines from the server, if they tell it: `OVERHEAD` with flag O, or with flag F. */
 export function loginOutcome(lines: Buffer): 'welcome' | 'failed' | undefined {
   let start = 0;

@@ -16,6 +16,19 @@ export type GatewayLogLevel = 'debug' | 'info' | 'warn' | 'error';
 /** Receives the gateway's messages (connections refused, upstream failures…). They never hold a password or a line's content. */
 export type GatewayLogger = (level: GatewayLogLevel, message: string) => void;
 
+/** A Clacks user the gateway logs in as, for a page (see {@link GatewayOptions.authorize}). */
+export interface GatewayCredentials {
+  username: string;
+  password: string;
+}
+
+/**
+ * What {@link GatewayOptions.authorize} decides for one WebSocket handshake:
+ * `true` lets it through (the page logs in itself), `false` refuses it, and
+ * credentials let it through logged in by the gateway as that user.
+ */
+export type GatewayAuthorization = boolean | GatewayCredentials;
+
 /** The Clacks server behind the gateway: a URL without credentials, or where it listens. */
 export type GatewayUpstream = string | { path: string } | { host: string; port?: number };
 
@@ -55,6 +68,19 @@ export interface GatewayOptions {
    * keeps everyone else out.
    */
   allowOrigins?: readonly string[];
+  /**
+   * Decides, for each WebSocket handshake that passed the Origin check, who
+   * may connect (synchronously: a session cookie looked up in memory, say).
+   * `false` refuses it with close code 4001 (`GatewayCloseCode.unauthorized`).
+   * `true` lets it through, and the page logs in itself (the default).
+   * Credentials let it through and make the gateway log in for the page:
+   * every `OVERHEAD` line with the A flag the page sends before it is logged
+   * in is replaced with one holding these credentials, so the page needs no
+   * password of its own (it sends any, or an empty one). `clacks console`
+   * does this: the operator's password stays in its process. A hook that
+   * throws refuses the connection.
+   */
+  authorize?: (request: IncomingMessage) => GatewayAuthorization;
   /** Accept plain `ws://` on a non-loopback address (behind a TLS-terminating proxy). Default `false`. */
   allowInsecure?: boolean;
   /** Most WebSocket connections at once. Default 1,000. */
@@ -108,6 +134,7 @@ export interface ResolvedGatewayOptions {
   heartbeatInterval: number;
   upstreamConnectTimeout: number;
   clientAddress: (request: IncomingMessage) => string;
+  authorize: ((request: IncomingMessage) => GatewayAuthorization) | undefined;
   logger: GatewayLogger;
 }
 
@@ -144,6 +171,7 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     heartbeatInterval: count(options.heartbeatInterval, 30_000, 'heartbeatInterval', 0),
     upstreamConnectTimeout: count(options.upstreamConnectTimeout, 10_000, 'upstreamConnectTimeout', 1),
     clientAddress: options.clientAddress ?? ((request) => request.socket.remoteAddress ?? 'unknown'),
+    authorize: options.authorize,
     logger: options.logger ?? (() => {}),
   };
 }

@@ -15,5 +15,10 @@ export type {
   ServerLogger,
 } from './options.js';
 export type { Permission } from './permissions.js';
+export type { MasterOptions, MasterTlsOptions, InterclacksOptions } from './interclacks/options.js';
+export type { LinkInfo, LinkSync, LinkRole, LinkPhase } from './interclacks/link.js';
+export type { ServerStats, ServerUsage, ClientUsage } from './stats.js';
+export type { ServerLimits } from './limits.js';
+export type { ServerConnectionState, RefusalReason } from './admission.js';
+export type { DropKind } from './client-connection.js';
 export { ConfigError, readServerConfig, toServerOptions, type ReadConfigOptions, type ServeSettings, type MasterSettings, type InterclacksSettings } from './config/index.js';
-export type { ServerStats } from './stats.js';

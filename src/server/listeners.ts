@@ -2,7 +2,9 @@
  * Opening the sockets clients connect to: plain Unix domain sockets and TLS
  * over TCP (PROTOCOL.md, "Transport"). The TLS handshake runs without
  * blocking anyone and has a deadline, unlike the reference's, where one
- * silent TCP peer froze the whole server (transcript 10).
+ * silent TCP peer froze the whole server (transcript 10). A client may not
+ * renegotiate TLS: Node then reports an error on the socket, and the
+ * connection closes it (client-connection.ts).
  * @module
  */
 import { lstat, unlink } from 'node:fs/promises';
@@ -14,8 +16,12 @@ import type { ListenerOptions, TlsListenerOptions } from './options.js';
 export type ServerAddress = { kind: 'unix'; path: string } | { kind: 'tls'; host: string; port: number };
 
 export interface ListenerEvents {
-  /** Every raw socket, as soon as it is accepted (so shutdown can find stragglers). */
-  onRawSocket(socket: Socket): void;
+  /**
+   * Every raw socket, as soon as it is accepted (so shutdown can find
+   * stragglers, and the connection caps can refuse it: false, and the socket
+   * has been destroyed).
+   */
+  onRawSocket(socket: Socket, kind: 'unix' | 'tls'): boolean;
   /** A socket ready for the protocol: right away for Unix, after the handshake for TLS. */
   onClient(socket: Socket, kind: 'unix' | 'tls'): void;
   onHandshakeError(error: Error): void;
@@ -35,8 +41,9 @@ async function listenUnix(path: string, events: ListenerEvents): Promise<BoundLi
   await removeStaleSocket(path);
   // Half-open: a client that sends its commands and then its FIN (`printf … | nc -U`)
   // still gets its replies; the connection ends once they are written.
-  const server = createServer({ allowHalfOpen: true }, (socket) => events.onClient(socket, 'unix'));
-  server.on('connection', (socket) => events.onRawSocket(socket));
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    if (events.onRawSocket(socket, 'unix')) events.onClient(socket, 'unix');
+  });
   await listen(server, (done) => server.listen(path, done));
   return {
     address: { kind: 'unix', path },
@@ -54,11 +61,17 @@ async function listenTls(options: TlsListenerOptions, handshakeTimeout: number, 
       cert: options.tls.cert,
       key: options.tls.key,
       handshakeTimeout: handshakeTimeout > 0 ? handshakeTimeout : 0x7fffffff,
-      allowHalfOpen: true, // as for Unix sockets above
+      // Not half-open during the handshake: a peer that hangs up then is gone at
+      // once, instead of holding an unauthenticated place until the timeout.
+      allowHalfOpen: false,
     },
-    (socket) => events.onClient(socket, 'tls'),
+    (socket) => {
+      socket.allowHalfOpen = true; // from now on, as for Unix sockets above
+      socket.disableRenegotiation();
+      events.onClient(socket, 'tls');
+    },
   );
-  server.on('connection', (socket: Socket) => events.onRawSocket(socket));
+  server.on('connection', (socket: Socket) => events.onRawSocket(socket, 'tls'));
   // Plain text on the TLS port, or a handshake past its deadline. With a
   // listener for this event Node leaves closing the socket to us.
   server.on('tlsClientError', (error, socket) => {

@@ -4,10 +4,12 @@
  * "Keepalive and timeouts"). A duration of 0 turns that timer off.
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import type { Permission } from './permissions.js';
-import { ALL_PERMISSIONS } from './permissions.js';
-import { DEFAULT_MAX_LINE_LENGTH } from '../wire/index.js';
+import { ALL_PERMISSIONS, USER_PERMISSIONS } from './permissions.js';
+import { resolveLimits, type ResolvedLimits, type ServerLimits } from './limits.js';
 import { SERVER_INFO } from './server-info.js';
+import { resolveInterclacks, resolveMaster, type InterclacksOptions, type MasterOptions, type ResolvedInterclacks, type ResolvedMaster } from './interclacks/options.js';
 
 /** PEM certificate and private key for a TLS listener. */
 export interface TlsCredentials {
@@ -36,7 +38,7 @@ export type ListenerOptions = UnixListenerOptions | TlsListenerOptions;
 export interface UserOptions {
   username: string;
   password: string;
-  /** Ignored for the main user. Default: none (the user may log in, PING and FLUSH). */
+  /** Ignored for the main user, who has every permission. Default: none (the user may log in, PING and FLUSH). `interclacks` is the main user's alone. */
   permissions?: readonly Permission[];
 }
 
@@ -67,9 +69,15 @@ export interface ServerOptions {
   stalledWriteTimeout?: number;
   /** Drop a TCP peer that has not finished the TLS handshake after this long. Default 10 s. */
   tlsHandshakeTimeout?: number;
-  /** Longest accepted line in bytes; a longer one gets an error and a close. Default 16 MiB. */
+  /**
+   * Bounds on what peers can make the server hold: line lengths, connection
+   * caps, input and output budgets, login throttling, log volume. See
+   * {@link ServerLimits} and the README's "Limits" table for the defaults.
+   */
+  limits?: ServerLimits;
+  /** @deprecated Use `limits.maxLineLength` (this one still works when that is not given). */
   maxLineLength?: number;
-  /** Most bytes queued for one client before it is dropped as not reading. Default 64 MiB. */
+  /** @deprecated Use `limits.maxOutputBuffer` (this one still works when that is not given). */
   maxOutputBuffer?: number;
   /**
    * Save the cache to this file and load it on start, in the reference
@@ -88,6 +96,21 @@ export interface ServerOptions {
   /** Sent in the greeting, `CLACKS <serverInfo>`. Default `net-clacks <version>`. */
   serverInfo?: string;
   logger?: ServerLogger;
+  /**
+   * Makes this server a slave in an interclacks network: it keeps a link to
+   * this master (`clacks://host:49888` over TLS, `clacks+unix:///path.sock`),
+   * syncs the cache with it, forwards and applies live traffic, and
+   * reconnects after any loss. See the README, "Running a Clacks network".
+   */
+  master?: string | MasterOptions;
+  /** Timers of interclacks links (as a master and as a slave). */
+  interclacks?: InterclacksOptions;
+  /**
+   * This server's id in an interclacks network, which our servers exchange to
+   * refuse a link that would close a loop. Default: random at each start.
+   * Letters, digits, `-` and `_`, at most 64.
+   */
+  serverId?: string;
 }
 
 /** A configured user, with the permissions it ends up with. */
@@ -106,8 +129,7 @@ export interface ResolvedOptions {
   nopInterval: number;
   stalledWriteTimeout: number;
   tlsHandshakeTimeout: number;
-  maxLineLength: number;
-  maxOutputBuffer: number;
+  limits: ResolvedLimits;
   persistFile: string | undefined;
   persistInterval: number;
   deletedCacheTime: number;
@@ -115,6 +137,11 @@ export interface ResolvedOptions {
   cacheCleanInterval: number;
   serverInfo: string;
   logger: ServerLogger;
+  /** The first configured user: every permission, and the credentials of links. */
+  mainUser: UserAccount;
+  master: ResolvedMaster | undefined;
+  interclacks: ResolvedInterclacks;
+  serverId: string;
 }
 
 /** Default durations in milliseconds: the reference server's (PROTOCOL.md). */
@@ -148,6 +175,14 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   const users = new Map<string, UserAccount>();
   options.users.forEach((user, index) => {
     if (users.has(user.username)) throw new TypeError(`startServer: user ${JSON.stringify(user.username)} is configured twice`);
+    for (const permission of user.permissions ?? []) {
+      if (permission === 'interclacks' && index > 0) {
+        throw new TypeError(`startServer: user ${JSON.stringify(user.username)}: only the main (first) user has the interclacks permission, as in the reference server`);
+      }
+      if (!ALL_PERMISSIONS.includes(permission)) {
+        throw new TypeError(`startServer: user ${JSON.stringify(user.username)} has an unknown permission ${JSON.stringify(permission)} (known: ${USER_PERMISSIONS.join(', ')})`);
+      }
+    }
     const permissions = new Set(index === 0 ? ALL_PERMISSIONS : (user.permissions ?? []));
     users.set(user.username, { username: user.username, password: user.password, permissions });
   });
@@ -160,8 +195,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     nopInterval: duration(options.nopInterval, DEFAULT_DURATIONS.nopInterval, 'nopInterval'),
     stalledWriteTimeout: duration(options.stalledWriteTimeout, DEFAULT_DURATIONS.stalledWriteTimeout, 'stalledWriteTimeout'),
     tlsHandshakeTimeout: duration(options.tlsHandshakeTimeout, 10_000, 'tlsHandshakeTimeout'),
-    maxLineLength: duration(options.maxLineLength, DEFAULT_MAX_LINE_LENGTH, 'maxLineLength'),
-    maxOutputBuffer: duration(options.maxOutputBuffer, 64 * 1024 * 1024, 'maxOutputBuffer'),
+    limits: resolveLimits(options.limits, { maxLineLength: options.maxLineLength, maxOutputBuffer: options.maxOutputBuffer }),
     persistFile: options.persistFile,
     persistInterval: duration(options.persistInterval, DEFAULT_DURATIONS.persistInterval, 'persistInterval'),
     deletedCacheTime: duration(options.deletedCacheTime, DEFAULT_DURATIONS.deletedCacheTime, 'deletedCacheTime'),
@@ -169,7 +203,19 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     cacheCleanInterval: duration(options.cacheCleanInterval, DEFAULT_DURATIONS.cacheCleanInterval, 'cacheCleanInterval'),
     serverInfo: options.serverInfo ?? SERVER_INFO,
     logger: options.logger ?? (() => {}),
+    mainUser: users.values().next().value as UserAccount,
+    master: options.master === undefined ? undefined : resolveMaster(options.master, options.users[0] as UserOptions),
+    interclacks: resolveInterclacks(options.interclacks, duration),
+    serverId: serverIdOf(options.serverId),
   };
+}
+
+const SERVER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function serverIdOf(id: string | undefined): string {
+  if (id === undefined) return randomBytes(8).toString('hex');
+  if (typeof id !== 'string' || !SERVER_ID.test(id)) throw new TypeError(`startServer: \`serverId\` must be 1-64 letters, digits, - or _, got ${JSON.stringify(id)}`);
+  return id;
 }
 
 function duration(value: number | undefined, fallback: number, name: string): number {

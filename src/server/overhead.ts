@@ -2,8 +2,11 @@
  * `OVERHEAD <flags> <value>` from a logged-in client (PROTOCOL.md, "OVERHEAD
  * from a client"). One letter per flag: A auth, E error (logged), G forward
  * to all other clients, U back to the sender too, N not logged, D discard
- * after logging, C close all connections, S shut down in `value` seconds,
- * I/L/T interclacks only (we have no interclacks links), M/Z informational.
+ * after logging, C close all connections (with G: on every server of the
+ * network), S shut down in `value` seconds, I turn the connection into an
+ * interclacks link (interclacks permission), L the sync lock (from our
+ * master only), T the peer's clock (links only), M/Z informational (on a
+ * link, `M` carries what our servers tell each other: interclacks/network.ts).
  * @module
  */
 import { encodeServerLine } from '../wire/index.js';
@@ -18,12 +21,32 @@ export function handleOverhead(hub: Hub, client: ClientConnection, flags: string
   // `OVERHEAD M` with no value is not an OVERHEAD line for the reference, and not an error either.
   if (value === '') return;
   if (flags.includes('A')) return authenticate(hub, client, value);
-  if (flags.includes('E')) hub.log('warn', `client ${client.cid} reports an error: ${value}`);
+  const link = client.link;
+  if (flags.includes('E')) {
+    if (link !== undefined) hub.interclacks.peerError(client, value);
+    else hub.reportClientError(client, value);
+  }
+  if (link !== undefined) {
+    // The reference's T: before KEYSYNC, for the clock offset (it takes it from any client; only a link sends KEYSYNC).
+    if (flags.includes('T')) return hub.interclacks.timestamp(client, value);
+    if (flags.includes('L') && link.role === 'master') {
+      if (allowed(hub, client, 'interclacks')) hub.interclacks.lock(client, perlTrue(value));
+      return;
+    }
+    if (flags.includes('M') && value.startsWith('net-clacks-')) return hub.interclacks.notice(client, value);
+  }
+  if (flags.includes('I')) {
+    if (!allowed(hub, client, 'interclacks')) return;
+    if (perlTrue(value)) hub.interclacks.acceptSlave(client);
+    else hub.interclacks.leave(client);
+    return;
+  }
 
   if (flags.includes('C')) {
     if (!allowed(hub, client, 'manage')) return;
-    hub.log('info', `client ${client.cid} closes all connections`);
-    return hub.disconnectAll();
+    const everywhere = flags.includes('G');
+    hub.log('info', `${link === undefined ? 'client' : `the interclacks ${link.role}`} ${client.cid} closes all connections${everywhere ? ' of the network' : ''}`);
+    return hub.disconnectAll(`OVERHEAD ${everywhere ? 'GC' : 'C'} from ${client.cid}: every connection ${everywhere ? 'of the network ' : ''}closes`, everywhere);
   }
   if (flags.includes('S')) {
     if (!allowed(hub, client, 'manage')) return;
@@ -39,6 +62,11 @@ export function handleOverhead(hub: Hub, client: ClientConnection, flags: string
     const text = encodeServerLine({ type: 'overhead', flags: forwardedFlags, value });
     hub.broadcast(text, flags.includes('U') ? undefined : client);
   }
+}
+
+/** Perl's truthiness of a value: only "" and "0" are false. */
+function perlTrue(value: string): boolean {
+  return value !== '' && value !== '0';
 }
 
 function allowed(hub: Hub, client: ClientConnection, permission: Permission): boolean {

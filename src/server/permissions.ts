@@ -6,11 +6,18 @@
  */
 import type { ClientCommandType } from '../wire/index.js';
 
-/** A permission an extra user can be given. The main user has all of them. */
-export type Permission = 'read' | 'write' | 'manage';
+/**
+ * A permission. Extra users can be given `read`, `write` and `manage`; only
+ * the main user holds `interclacks` (it may turn its connection into a link
+ * with `OVERHEAD I 1`, send KEYSYNC and take a sync lock), as in the reference.
+ */
+export type Permission = 'read' | 'write' | 'manage' | 'interclacks';
+
+/** The permissions an extra user can be given. */
+export const USER_PERMISSIONS: readonly Permission[] = ['read', 'write', 'manage'];
 
 /** Every permission, as the main user holds them. */
-export const ALL_PERMISSIONS: readonly Permission[] = ['read', 'write', 'manage'];
+export const ALL_PERMISSIONS: readonly Permission[] = ['read', 'write', 'manage', 'interclacks'];
 
 /** The permission each command needs; commands not listed need none. OVERHEAD is checked per flag. */
 const REQUIRED: Partial<Record<ClientCommandType, Permission>> = {

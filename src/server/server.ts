@@ -8,13 +8,15 @@
 import { stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { Admission, type RefusalReason, type Ticket } from './admission.js';
 import { CacheCleaner } from './cache-cleaner.js';
 import { epochSeconds } from './clock.js';
 import { Hub } from './hub.js';
+import type { LinkInfo } from './interclacks/link.js';
 import { openListener, type BoundListener, type ServerAddress } from './listeners.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 import { Persister } from './persistence/persister.js';
-import type { ServerStats } from './stats.js';
+import type { ServerStats, ServerUsage } from './stats.js';
 
 /** A running server. */
 export interface ClacksServer {
@@ -22,6 +24,22 @@ export interface ClacksServer {
   readonly addresses: readonly ServerAddress[];
   /** Live counters. */
   readonly stats: Readonly<ServerStats>;
+  /**
+   * What the server holds for its clients right now: connections by state,
+   * input and output bytes in total (with their peaks) and per connection,
+   * KEYLIST snapshots, the login throttle's table. `resetPeaks` starts the
+   * peaks over from the current figures (after reading them).
+   */
+  usage(options?: { resetPeaks?: boolean }): ServerUsage;
+  /** This server's id in interclacks networks (`serverId`, random by default). */
+  readonly serverId: string;
+  /**
+   * The interclacks links right now: the master (also while it cannot be
+   * reached: `state` `connecting` or `down`, with `lastError` and
+   * `nextAttemptAt`) and every slave, each with its state, since when, and
+   * the figures of its last sync. A snapshot; cheap enough to poll (metrics).
+   */
+  links(): LinkInfo[];
   /**
    * Sends `QUIT` to every client, stops listening, removes Unix socket files,
    * saves the cache, and resolves once every socket is gone. Idempotent.
@@ -79,6 +97,13 @@ class RunningServer implements ClacksServer {
   /** The sockets of clients (past the handshake), which shutdown waits for so QUIT gets through. */
   private readonly clientSockets = new Set<Socket>();
   private readonly persister: Persister | undefined;
+  private readonly admission: Admission;
+  /** Tickets of TLS sockets still in their handshake, by address 4-tuple (the TLS socket wraps the raw one). */
+  private readonly handshaking = new Map<string, Ticket>();
+  private readonly unixTickets = new WeakMap<Socket, Ticket>();
+  /** Refusals since the last log line about them (logged at most every 10 s). */
+  private refusedSinceLog = 0;
+  private refusalLoggedAt = 0;
   private readonly cleaner: CacheCleaner;
   private sweepTimer: NodeJS.Timeout | undefined;
   private shutdownTimer: NodeJS.Timeout | undefined;
@@ -89,6 +114,7 @@ class RunningServer implements ClacksServer {
   constructor(hub: Hub, options: ResolvedOptions, persister: Persister | undefined) {
     this.hub = hub;
     this.options = options;
+    this.admission = new Admission(options.limits);
     this.persister = persister;
     this.cleaner = new CacheCleaner(hub.cache, options, epochSeconds, (name, kind) => hub.debug(`SERVERCACHE=${kind}=${name}`));
     this.closed = new Promise<void>((resolve) => (this.settleClosed = resolve));
@@ -115,18 +141,53 @@ class RunningServer implements ClacksServer {
     return this.hub.stats;
   }
 
+  usage(options: { resetPeaks?: boolean } = {}): ServerUsage {
+    return this.hub.usage(this.admission, options.resetPeaks === true);
+  }
+
+  get serverId(): string {
+    return this.options.serverId;
+  }
+
+  links(): LinkInfo[] {
+    return this.hub.interclacks.view();
+  }
+
   async listen(): Promise<void> {
     const events = {
-      onRawSocket: (socket: Socket) => {
-        if (this.closing) return void socket.destroy();
+      onRawSocket: (socket: Socket, kind: 'unix' | 'tls') => {
+        if (this.closing) {
+          socket.destroy();
+          return false;
+        }
+        const ticket = this.admission.admit(kind, socket);
+        if (typeof ticket === 'string') {
+          this.refuse(socket, ticket);
+          return false;
+        }
         this.sockets.add(socket);
-        socket.once('close', () => this.sockets.delete(socket));
+        const key = kind === 'tls' ? addressKey(socket) : undefined;
+        if (key !== undefined) this.handshaking.set(key, ticket);
+        if (kind === 'unix') this.unixTickets.set(socket, ticket);
+        socket.once('close', () => {
+          this.sockets.delete(socket);
+          if (key !== undefined && this.handshaking.get(key) === ticket) this.handshaking.delete(key);
+          ticket.release();
+        });
+        return true;
       },
       onClient: (socket: Socket, kind: 'unix' | 'tls') => {
         if (this.closing) return void socket.destroy();
+        let ticket: Ticket | undefined;
+        if (kind === 'unix') ticket = this.unixTickets.get(socket);
+        else {
+          const key = addressKey(socket);
+          ticket = this.handshaking.get(key);
+          this.handshaking.delete(key);
+        }
         this.clientSockets.add(socket);
         socket.once('close', () => this.clientSockets.delete(socket));
-        this.hub.accept(socket, kind);
+        this.hub.accept(socket, kind, ticket);
       },
       onHandshakeError: (error: Error) => this.hub.log('debug', `TLS handshake failed: ${error.message}`),
     };
@@ -141,6 +202,7 @@ class RunningServer implements ClacksServer {
     this.sweepTimer = setInterval(() => this.hub.sweep(Date.now()), sweepInterval(this.options)).unref();
     this.cleaner.start();
     this.persister?.start(this.options.persistInterval);
+    this.hub.interclacks.start();
   }
 
   async saveCache(): Promise<void> {
@@ -155,13 +217,29 @@ class RunningServer implements ClacksServer {
     return this.closing;
   }
 
+  /** Closes a socket over a connection cap; says so in the log at most every 10 s. */
+  private refuse(socket: Socket, reason: RefusalReason): void {
+    socket.destroy();
+    this.hub.stats.connectionsRefused++;
+    this.hub.stats.refusedBy[reason]++;
+    this.refusedSinceLog++;
+    const now = Date.now();
+    if (now - this.refusalLoggedAt < 10_000) return;
+    const limit = this.options.limits[reason];
+    this.hub.log('warn', `refused ${this.refusedSinceLog} connection(s) since the last such report, the last from ${socket.remoteAddress ?? 'the Unix socket'}: ${reason} (${limit}) reached`);
+    this.refusedSinceLog = 0;
+    this.refusalLoggedAt = now;
+  }
+
   private async shutDown(): Promise<void> {
+    this.hub.interclacks.stop();
     clearInterval(this.sweepTimer);
+    this.hub.logins.close();
     clearTimeout(this.shutdownTimer);
     this.cleaner.stop();
     const stopped = Promise.all(this.listeners.map((listener) => listener.close()));
     // Shutdown sends "\r\nQUIT\r\n" to every client (transcript 09 f).
-    this.hub.disconnectAll();
+    this.hub.disconnectAll('this server shuts down');
     await stopped;
     await this.socketsGone();
     await this.persister?.stop();
@@ -179,7 +257,15 @@ class RunningServer implements ClacksServer {
 
 /** Often enough that no timeout fires much later than configured, rarely enough to cost nothing. */
 function sweepInterval(options: ResolvedOptions): number {
-  const timeouts = [options.pingTimeout, options.authTimeout, options.nopInterval, options.stalledWriteTimeout].filter((t) => t > 0);
+  const links = options.interclacks;
+  const timeouts = [options.pingTimeout, options.authTimeout, options.nopInterval, options.stalledWriteTimeout, links.pingTimeout / 3, links.stalledWriteTimeout, links.lockTimeout].filter(
+    (t) => t > 0,
+  );
   const shortest = timeouts.length > 0 ? Math.min(...timeouts) : 1000;
   return Math.min(1000, Math.max(20, Math.floor(shortest / 10)));
+}
+
+/** A TCP connection's address 4-tuple: the same on the raw socket and on the TLS socket wrapping it. */
+function addressKey(socket: Socket): string {
+  return `${socket.localAddress}|${socket.localPort}|${socket.remoteAddress}|${socket.remotePort}`;
 }

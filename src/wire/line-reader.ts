@@ -21,13 +21,31 @@ const CR = 0x0d;
 
 export { DEFAULT_MAX_LINE_LENGTH, type LineEncoding, type LineReaderOptions } from './framing.js';
 
-/** Splits Buffer chunks into lines and hands each non-empty one to `onLine`. */
+/** Capacity of the first buffer for an unfinished line. */
+const INITIAL_CAPACITY = 256;
+/** A line buffer up to this size is kept for the next unfinished line; a larger one is let go. */
+const RETAINED_CAPACITY = 1024;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Splits Buffer chunks into lines and hands each non-empty one to `onLine`.
+ *
+ * The bytes of an unfinished line are copied into one buffer that grows by
+ * half its size at a time (never past the line limit), so holding N bytes
+ * costs N to 1.5 N bytes (at least 256) whatever the chunk sizes were: a peer
+ * that sends one byte at a time costs no more than one that sends 64 KiB at
+ * once.
+ */
 export class LineReader {
+  /**
+   * Longest accepted line in bytes, CRs included. The server raises it once
+   * a client has logged in; a change applies from the next byte read.
+   */
+  maxLineLength: number;
   private readonly onLine: (line: string) => void;
-  private readonly maxLineLength: number;
   private readonly encoding: LineEncoding;
-  /** Bytes of an unfinished line, from earlier chunks. */
-  private partial: Buffer[] = [];
+  /** Bytes [0, partialLength) are an unfinished line from earlier chunks. */
+  private partial: Buffer = EMPTY;
   private partialLength = 0;
 
   constructor(onLine: (line: string) => void, options: LineReaderOptions = {}) {
@@ -41,9 +59,14 @@ export class LineReader {
     return this.partialLength;
   }
 
+  /** Bytes allocated for that line: at most 1.5 times `bufferedBytes` (or 1 KiB between lines). */
+  get allocatedBytes(): number {
+    return this.partial.length;
+  }
+
   /** Forgets any unfinished line (after a reconnect). */
   reset(): void {
-    this.partial = [];
+    this.partial = EMPTY;
     this.partialLength = 0;
   }
 
@@ -60,12 +83,12 @@ export class LineReader {
         this.keep(chunk, 0);
         return;
       }
-      this.partial.push(chunk.subarray(0, lf));
-      const joined = Buffer.concat(this.partial, this.partialLength + lf);
-      this.partial = [];
+      if (this.partialLength + lf > this.maxLineLength) this.fail();
+      this.append(chunk, 0, lf);
+      const line = this.partial.subarray(0, this.partialLength);
       this.partialLength = 0;
-      if (joined.length > this.maxLineLength) this.fail();
-      this.emit(joined, 0, joined.length);
+      if (this.partial.length > RETAINED_CAPACITY) this.partial = EMPTY;
+      this.emit(line, 0, line.length);
       start = lf + 1;
       lf = chunk.indexOf(LF, start);
     }
@@ -78,12 +101,26 @@ export class LineReader {
     if (start < chunk.length) this.keep(chunk, start);
   }
 
+  /** Copies the rest of `chunk` from `start` (no LF in it) behind the unfinished line. */
   private keep(chunk: Buffer, start: number): void {
-    const rest = chunk.length - start;
-    if (this.partialLength + rest > this.maxLineLength) this.fail();
-    // Copy: the caller may reuse its chunk, and a small view must not pin a large one.
-    this.partial.push(Buffer.from(chunk.subarray(start)));
-    this.partialLength += rest;
+    if (this.partialLength + chunk.length - start > this.maxLineLength) this.fail();
+    // Copied: the caller may reuse its chunk, and a small view must not pin a large one.
+    this.append(chunk, start, chunk.length);
+  }
+
+  private append(chunk: Buffer, start: number, end: number): void {
+    const needed = this.partialLength + end - start;
+    if (needed > this.partial.length) {
+      // Geometric growth keeps the copying linear; the limit (plus the LF's CR) caps the size.
+      const grownBy = this.partial.length + (this.partial.length >> 1);
+      const capacity = Math.max(needed, Math.min(Math.max(INITIAL_CAPACITY, grownBy), this.maxLineLength + 1));
+      // Not from the shared pool: a small kept buffer must not pin an 8 KiB slab.
+      const grown = Buffer.allocUnsafeSlow(capacity);
+      this.partial.copy(grown, 0, 0, this.partialLength);
+      this.partial = grown;
+    }
+    chunk.copy(this.partial, this.partialLength, start, end);
+    this.partialLength = needed;
   }
 
   private fail(): never {

@@ -317,6 +317,60 @@ describe('what the gateway lets through', () => {
   });
 });
 
+describe('the authorize hook', () => {
+  it('refuses what it refuses (4001, before anything reaches the server) and lets the rest log in themselves', async () => {
+    const seen: Array<string | undefined> = [];
+    const gw = await gateway({
+      authorize: (request) => {
+        seen.push(request.headers['x-session'] as string | undefined);
+        return request.headers['x-session'] === 'good';
+      },
+    });
+    const refused = rawPage(gw, { 'x-session': 'bad' });
+    expect(await refused.closed).toEqual({ code: GatewayCloseCode.unauthorized, reason: 'this connection is not authorized' });
+    expect(refused.text()).toBe('');
+    const page = rawPage(gw, { 'x-session': 'good' });
+    page.login('exampleuser', 'wrong');
+    await waitFor(() => page.text().includes('OVERHEAD F'));
+    expect(seen).toEqual(['bad', 'good']);
+    expect(gw.stats().refused).toBe(1);
+  });
+
+  it('with credentials, logs in for the page: the page needs no password, and gets that user', async () => {
+    const gw = await gateway({ authorize: () => ({ username: 'rouser', password: 'bar' }) });
+    // A page with no password at all, and one with a wrong one: both end up logged in as rouser.
+    const page = rawPage(gw);
+    await page.opened;
+    page.ws.send('CLACKS page without a password\r\nOVERHEAD A :\r\nRETRIEVE gateway::authorized\r\nSTORE gateway::authorized=no\r\nFLUSH 1\r\n');
+    await waitFor(() => page.text().includes('FLUSHED 1'));
+    expect(page.text()).toContain('OVERHEAD O Welcome!');
+    expect(page.text()).toContain('OVERHEAD E permission_denied'); // read-only: the STORE was refused
+    const client = await connect(urlOf(gw, 'exampleuser', 'not the password'));
+    await expect(client.retrieve('gateway::authorized')).resolves.toBeUndefined();
+    const denied = new Promise((resolve) => client.once('error', resolve));
+    await client.store('gateway::authorized', 'no');
+    await client.flush();
+    expect(await denied).toMatchObject({ code: 'PERMISSION_DENIED' });
+    // After login, lines pass through untouched.
+    const admin = await env.connect('unix');
+    await admin.store('gateway::authorized', 'OVERHEAD A stays a value');
+    await admin.flush();
+    expect(await client.retrieve('gateway::authorized')).toBe('OVERHEAD A stays a value');
+  });
+
+  it('a hook that throws refuses the connection and is logged', async () => {
+    const logged: string[] = [];
+    const gw = await gateway({
+      authorize: () => {
+        throw new Error('session store down');
+      },
+      logger: (level, message) => logged.push(`${level}: ${message}`),
+    });
+    expect((await rawPage(gw).closed).code).toBe(GatewayCloseCode.unauthorized);
+    expect(logged.some((line) => line.startsWith('error: the authorize hook failed') && line.includes('session store down'))).toBe(true);
+  });
+});
+
 describe('backpressure', () => {
   it('a page that does not read pauses its server connection: the gateway holds a bounded amount, and nothing is lost', async () => {
     const highWaterMark = 64 * 1024;

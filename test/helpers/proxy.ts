@@ -4,7 +4,10 @@
  * every accepted socket, untouched (TLS passes through end to end), to the
  * upstream server. `freeze()` stops forwarding both ways while keeping every
  * socket open (a frozen server process, a black-holed link); `thaw()` lets
- * the held bytes flow again; `dropAll()` cuts every connection at once.
+ * the held bytes flow again; `dropAll()` cuts every connection at once;
+ * `holdAfter(text)` passes the server's bytes up to and including `text` on
+ * each new connection and holds the rest until `release()` (a master whose
+ * sync stalls after `OVERHEAD L 1`).
  */
 import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +21,8 @@ interface Pair {
   downstream: net.Socket;
   /** Absent for a connection accepted while swallowing. */
   upstream: net.Socket | undefined;
+  /** Server bytes held back by holdAfter, once its text went by. */
+  held?: Buffer[];
 }
 
 export interface TestProxy {
@@ -42,6 +47,10 @@ export interface TestProxy {
   swallow(): void;
   /** Destroys every open connection (both sides). */
   dropAll(): void;
+  /** On connections made from now on: the server's bytes after `text` are held until {@link release}. */
+  holdAfter(text: string): void;
+  /** Lets the held bytes go, and ends holdAfter. */
+  release(): void;
   /** Drops everything and stops listening. */
   close(): Promise<void>;
 }
@@ -51,6 +60,7 @@ export async function startProxy(upstream: ProxyUpstream, listenOn: 'unix' | 'tc
   const pairs = new Set<Pair>();
   let frozen = false;
   let swallowing = false;
+  let holdText: string | undefined;
   let connections = 0;
   const dir = listenOn === 'unix' ? mkdtempSync(path.join(tmpdir(), 'net-clacks-proxy-')) : undefined;
   const socketPath = dir ? path.join(dir, 'proxy.sock') : undefined;
@@ -74,12 +84,25 @@ export async function startProxy(upstream: ProxyUpstream, listenOn: 'unix' | 'tc
       downstream.destroy();
       upstreamSocket.destroy();
     };
+    const hold = holdText;
+    let seen = '';
+    const fromServer = (chunk: Buffer): void => {
+      if (pair.held !== undefined) return void pair.held.push(chunk);
+      if (hold === undefined) return void downstream.write(chunk);
+      const before = seen.length;
+      seen += chunk.toString('latin1');
+      const at = seen.indexOf(hold);
+      if (at === -1) return void downstream.write(chunk);
+      const cut = at + hold.length - before;
+      downstream.write(chunk.subarray(0, cut));
+      pair.held = [chunk.subarray(cut)];
+    };
     for (const [from, to] of [
       [downstream, upstreamSocket],
       [upstreamSocket, downstream],
     ] as const) {
       // No pipe(): it would resume a paused source on 'drain' and defeat freeze().
-      from.on('data', (chunk) => to.write(chunk));
+      from.on('data', (chunk: Buffer) => (from === upstreamSocket ? fromServer(chunk) : to.write(chunk)));
       from.on('end', () => to.end());
       from.on('error', drop);
       from.on('close', drop);
@@ -133,6 +156,17 @@ export async function startProxy(upstream: ProxyUpstream, listenOn: 'unix' | 'tc
     },
     swallow() {
       swallowing = true;
+    },
+    holdAfter(text: string) {
+      holdText = text;
+    },
+    release() {
+      holdText = undefined;
+      for (const pair of pairs) {
+        const held = pair.held;
+        pair.held = undefined;
+        for (const chunk of held ?? []) pair.downstream.write(chunk);
+      }
     },
     dropAll,
     async close() {

@@ -146,6 +146,13 @@ export class RawConnection {
     });
   }
 
+  /** Records a socket that is already connected (one a test server accepted). */
+  static wrap(socket: Socket): RawConnection {
+    const connection = new RawConnection(socket);
+    connections.add(connection);
+    return connection;
+  }
+
   static open(create: () => Socket, readyEvent: 'connect' | 'secureConnect'): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
       const socket = create();

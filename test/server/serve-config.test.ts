@@ -107,7 +107,7 @@ describe('clacks serve --config', () => {
   it.each([
     ['malformed XML, with file, line and column', '<clacks>\n  <port>1</prot>\n</clacks>\n', /clacks serve: .*clacks\.xml:2:\d+: malformed XML: Expected closing tag 'port'/],
     ['a missing certificate file, named', '<clacks><ip>127.0.0.1</ip><port>0</port><ssl><cert>missing.crt</cert><key>missing.key</key></ssl><username>a</username><password>b</password></clacks>', /cannot read the certificate missing\.crt \(<ssl><cert> in .*\): no such file/],
-    ['a slave config (<master>): not supported yet', '<clacks><socket>s.sock</socket><username>a</username><password>b</password><master><socket>m.sock</socket></master></clacks>', /<master> in .*: interclacks \(running as a slave of m\.sock\) is not supported yet/],
+    ['a <master> that names neither a socket nor an address', '<clacks><socket>s.sock</socket><username>a</username><password>b</password><master></master></clacks>', /<master> needs <socket>, or <ip> and <port>/],
     ['no main user', '<clacks><socket>s.sock</socket></clacks>', /needs <username> and <password>/],
   ])('%s: exit 1 with the message', async (_case, xml, message) => {
     const directory = scratchDirectory();

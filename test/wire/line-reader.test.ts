@@ -218,3 +218,44 @@ describe('LineReader.reset', () => {
     expect(lines).toEqual(['NOP']);
   });
 });
+
+describe('LineReader memory for an unfinished line (issue 10, finding 2)', () => {
+  it('holds the bytes of a line sent one byte at a time in one buffer, not one object per chunk', () => {
+    const { reader, lines } = recorder({ encoding: 'latin1' });
+    const byte = Buffer.from('x', 'latin1');
+    const count = 300_000;
+    reader.push(Buffer.from('STORE dribble=', 'latin1'));
+    const before = process.memoryUsage();
+    for (let i = 0; i < count; i++) reader.push(byte);
+    const after = process.memoryUsage();
+    // Heap plus Buffer memory: the old reader kept a Buffer object (~100 bytes) per chunk.
+    const growth = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+    expect(growth).toBeLessThan(count * 16);
+    expect(reader.bufferedBytes).toBe(count + 14);
+    expect(reader.allocatedBytes).toBeLessThanOrEqual(1.5 * reader.bufferedBytes + 1024);
+    reader.push(Buffer.from('\r\n', 'latin1'));
+    expect(lines).toEqual([`STORE dribble=${'x'.repeat(count)}`]);
+    // A finished long line lets its buffer go.
+    expect(reader.allocatedBytes).toBe(0);
+  });
+
+  it('keeps the allocation within 1.5 times the held bytes whatever the chunk sizes', () => {
+    const { reader } = recorder({ maxLineLength: 1 << 20 });
+    let held = 0;
+    for (const size of [1, 7, 300, 5, 4096, 1, 65536, 3, 100_000]) {
+      reader.push(Buffer.alloc(size, 0x61));
+      held += size;
+      expect(reader.bufferedBytes).toBe(held);
+      expect(reader.allocatedBytes).toBeLessThanOrEqual(Math.max(1.5 * held, 256));
+    }
+  });
+
+  it('applies a raised maxLineLength to the line in progress', () => {
+    const { reader, lines } = recorder({ maxLineLength: 8 });
+    expect(() => feed(reader, '123456789')).toThrow(LineTooLongError);
+    feed(reader, 'ok\r\n1234');
+    reader.maxLineLength = 100;
+    feed(reader, '56789012345\r\n');
+    expect(lines).toEqual(['ok', '123456789012345']);
+  });
+});

@@ -13,7 +13,7 @@ import { settingsFromConfig, type ServeSettings } from './settings.js';
 import { ConfigError, parseXml } from './xml.js';
 
 export { ConfigError } from './xml.js';
-export { describeSettings, emptySettings, toServerOptions, type InterclacksSettings, type MasterSettings, type ServeSettings } from './settings.js';
+export { describeSettings, emptySettings, masterNotes, toServerOptions, type InterclacksSettings, type MasterSettings, type ServeSettings } from './settings.js';
 export { applySocketMode } from './socket-mode.js';
 
 /** Where and how to read a config file; every field defaults to this process's own. */

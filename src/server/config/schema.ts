@@ -43,7 +43,8 @@ export interface ConfigValues {
   stalecachetime?: number;
   cachecleaninterval?: number;
   throttle?: { maxsleep?: number; step?: number };
-  master?: { ip?: string[]; port?: number; socket?: string[] };
+  /** `ca` and `insecure` are ours (the reference never verifies its master's certificate, and ignores them). */
+  master?: { ip?: string[]; port?: number; socket?: string[]; ca?: string; insecure?: boolean };
   debugfile?: string;
   hosts?: Record<string, ConfigValues>;
 }
@@ -77,7 +78,7 @@ const ROOT: Schema = {
   stalecachetime: 'number',
   cachecleaninterval: 'number',
   throttle: { fields: { maxsleep: 'number', step: 'number' } },
-  master: { fields: { ip: 'texts', port: 'number', socket: 'texts' } },
+  master: { fields: { ip: 'texts', port: 'number', socket: 'texts', ca: 'text', insecure: 'flag' } },
   debugfile: 'text',
   hosts: 'hosts',
 };

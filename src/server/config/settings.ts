@@ -8,25 +8,42 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { DEFAULT_INTERCLACKS, type MasterOptions, type MasterTlsOptions } from '../interclacks/options.js';
 import { DEFAULT_DURATIONS, type ListenerOptions, type ServerOptions, type UserOptions } from '../options.js';
+import { redactUrl } from '../../util/redact.js';
 import type { Permission } from '../permissions.js';
 import type { ConfigValues } from './schema.js';
 import { checkSocketMode } from './socket-mode.js';
 import { ConfigError } from './xml.js';
 
-/** Where a slave server would connect to its master (`<master>`); links are not supported yet. */
+/**
+ * Where a slave connects to its master: `<master>` (`socket`, or `ip` and
+ * `port`: only the first of each is used, as by the reference) or
+ * `clacks serve --master URL`, which replaces it.
+ */
 export interface MasterSettings {
   ip: string[];
   port: number | undefined;
   socket: string[];
+  /** `--master`: a `clacks://` or `clacks+unix://` URL (its credentials, if any, replace the main user's). */
+  url?: string;
+  /** A PEM file of certificates to trust for the master's TLS (`<master><ca>`, `--master-ca`). */
+  ca?: string;
+  /** Accept any certificate from the master (`<master><insecure>1</insecure>`, `--master-insecure`). */
+  insecure?: boolean;
 }
 
-/** Timers of interclacks links (seconds), kept for when links are supported. */
+/** Timers of interclacks links, in seconds (the reference's keys, and ours from the command line). */
 export interface InterclacksSettings {
   pingTimeout?: number;
   reconnectTimeout?: number;
+  /** `--interclacks-reconnect-jitter`: the random part added to reconnectTimeout (the reference: 0-9 s). */
+  reconnectJitter?: number;
+  /** Read but without effect: reads never stall this server. */
   readFailTimeout?: number;
   stalledWriteTimeout?: number;
+  /** `--interclacks-lock-timeout`: the longest a master's sync lock may hold this server. */
+  lockTimeout?: number;
 }
 
 /** Everything a server is started with. Times are seconds. */
@@ -141,7 +158,12 @@ export function settingsFromConfig(values: ConfigValues, file: string, hostname:
     readFailTimeout: config.interclacksreadfailtimeout,
     stalledWriteTimeout: config.interclacksstalledwritetimeout,
   };
-  if (config.master !== undefined) settings.master = { ip: config.master.ip ?? [], port: config.master.port, socket: config.master.socket ?? [] };
+  if (config.master !== undefined) {
+    const { ip = [], port, socket = [], ca, insecure } = config.master;
+    if (socket.length === 0 && ip.length === 0) fail('<master> needs <socket>, or <ip> and <port>');
+    if (socket.length === 0 && port === undefined) fail('<master> has <ip> but no <port>');
+    settings.master = { ip, port, socket, ...(ca !== undefined ? { ca } : {}), ...(insecure !== undefined ? { insecure } : {}) };
+  }
   settings.notes = notesFor(config);
   return settings;
 }
@@ -157,12 +179,21 @@ function notesFor(config: ConfigValues): string[] {
   if (config.stalecachetime === 0) notes.push('<stalecachetime>0</stalecachetime>: entries never go stale here (the reference would drop every entry at each cleanup)');
   if (config.throttle !== undefined) notes.push('<throttle> has no meaning here: this server is event-driven and never sleeps between loop turns');
   if (config.readfailtimeout !== undefined) notes.push('<readfailtimeout> has no effect: reads never stall the server; dead peers are found by <pingtimeout> and <stalledwritetimeout>');
-  const interclacks = ['interclackspingtimeout', 'interclacksreconnecttimeout', 'interclacksreadfailtimeout', 'interclacksstalledwritetimeout'] as const;
-  const linkKeys = interclacks.filter((key) => config[key] !== undefined);
-  if (linkKeys.length > 0) notes.push(`${linkKeys.map((key) => `<${key}>`).join(', ')}: kept for interclacks links, which are not supported yet`);
+  if (config.interclacksreadfailtimeout !== undefined) notes.push('<interclacksreadfailtimeout> has no effect: reads never stall the server; dead links are found by <interclackspingtimeout>');
   if (config.debugfile !== undefined) notes.push('<debugfile> is not supported: messages go to stderr');
   if (config.socketcommands !== undefined) notes.push('<socketcommands> is PageCamel-specific and ignored');
   return notes;
+}
+
+/** A note for a TLS master whose certificate would be verified, which the reference never does. */
+export function masterNotes(settings: ServeSettings): string[] {
+  const master = settings.master;
+  if (master === undefined || master.ca !== undefined || master.insecure === true) return [];
+  const overTls = master.url !== undefined ? master.url.startsWith('clacks:') || master.url.startsWith('clackss:') : master.socket.length === 0;
+  if (!overTls) return [];
+  return [
+    "the master's TLS certificate is verified (the reference never verifies it): trust a self-signed master with --master-ca FILE (or <master><ca>), or skip the check with --master-insecure (or <master><insecure>1</insecure>)",
+  ];
 }
 
 /** `startServer` options for the settings (without a logger); reads the certificate and key. */
@@ -177,6 +208,10 @@ export function toServerOptions(settings: ServeSettings, readFile: (path: string
     for (const host of settings.tlsHosts) listeners.push({ host, port: settings.port, tls: { cert, key } });
   }
   const ms = (seconds: number | undefined): number | undefined => (seconds === undefined ? undefined : seconds * 1000);
+  const { pingTimeout, reconnectTimeout, reconnectJitter, stalledWriteTimeout, lockTimeout } = settings.interclacks;
+  const interclacks = Object.fromEntries(
+    Object.entries({ pingTimeout, reconnectTimeout, reconnectJitter, stalledWriteTimeout, lockTimeout }).filter(([, value]) => value !== undefined).map(([name, value]) => [name, (value as number) * 1000]),
+  );
   return {
     listeners,
     users: settings.users,
@@ -188,7 +223,19 @@ export function toServerOptions(settings: ServeSettings, readFile: (path: string
     deletedCacheTime: ms(settings.deletedCacheTime),
     staleCacheTime: ms(settings.staleCacheTime),
     cacheCleanInterval: ms(settings.cacheCleanInterval),
+    ...(settings.master !== undefined ? { master: masterOptions(settings.master, readFile) } : {}),
+    ...(Object.keys(interclacks).length > 0 ? { interclacks } : {}),
   };
+}
+
+/** `startServer`'s `master`: the URL, else the first `<socket>`, else the first `<ip>` with `<port>` (as the reference picks). */
+function masterOptions(master: MasterSettings, readFile: (path: string) => Buffer): MasterOptions {
+  const tls: MasterTlsOptions = {};
+  if (master.ca !== undefined) tls.ca = readPem({ path: master.ca, label: `the master's CA file ${master.ca}` }, readFile);
+  if (master.insecure === true) tls.rejectUnauthorized = false;
+  if (master.url !== undefined) return { url: master.url, tls };
+  if (master.socket[0] !== undefined) return { socketPath: master.socket[0] };
+  return { host: master.ip[0], port: master.port, tls };
 }
 
 function readPem(file: { path: string; label: string }, readFile: (path: string) => Buffer): Buffer {
@@ -226,7 +273,14 @@ export function describeSettings(settings: ServeSettings): Record<string, unknow
       staleCacheTime: settings.staleCacheTime ?? seconds.staleCacheTime,
       cacheCleanInterval: settings.cacheCleanInterval ?? seconds.cacheCleanInterval,
     },
-    interclacks: { master: settings.master ?? null, ...settings.interclacks },
+    interclacks: {
+      master: settings.master === undefined ? null : { ...settings.master, ...(settings.master.url !== undefined ? { url: redactUrl(settings.master.url) } : {}) },
+      pingTimeout: settings.interclacks.pingTimeout ?? DEFAULT_INTERCLACKS.pingTimeout / 1000,
+      reconnectTimeout: settings.interclacks.reconnectTimeout ?? DEFAULT_INTERCLACKS.reconnectTimeout / 1000,
+      reconnectJitter: settings.interclacks.reconnectJitter ?? DEFAULT_INTERCLACKS.reconnectJitter / 1000,
+      stalledWriteTimeout: settings.interclacks.stalledWriteTimeout ?? DEFAULT_INTERCLACKS.stalledWriteTimeout / 1000,
+      lockTimeout: settings.interclacks.lockTimeout ?? DEFAULT_INTERCLACKS.lockTimeout / 1000,
+    },
     notes: settings.notes,
     warnings: settings.warnings,
   };
