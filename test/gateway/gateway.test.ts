@@ -456,6 +456,22 @@ describe('backpressure', () => {
 });
 
 describe('the WebSocket transport', () => {
+  it('sends a burst written behind backpressure as messages the gateway takes: 30 MB of STOREs in one tick arrive', async () => {
+    // Everything queued while the transport waits for a drain is written at once; as one
+    // message it was over the gateway's message limit (the line limit plus 1 MiB): closed with 1009.
+    const gw = await gateway();
+    const client = await connect(urlOf(gw), { reconnect: false });
+    const value = 'v'.repeat(100_000);
+    const writes: Array<Promise<void>> = [];
+    for (let i = 0; i < 300; i++) writes.push(client.store(`gateway::burst::${i}`, `${i}:${value}`));
+    await Promise.all(writes);
+    await client.flush();
+    const node = await env.connect('unix');
+    expect(await node.retrieve('gateway::burst::0')).toBe(`0:${value}`);
+    expect(await node.retrieve('gateway::burst::299')).toBe(`299:${value}`);
+    expect(client.state).toBe('ready');
+  });
+
   it('reads a greeting that arrives in the same packet as the handshake response', async () => {
     // A scripted gateway: the 101 response and the first frame in one write, so the
     // WebSocket emits `open` and `message` in one tick, before the client's code runs.
