@@ -44,6 +44,8 @@ export class Bridge {
   private readonly cutter: LineCutter;
   private upstreamPaused = false;
   private browserPaused = false;
+  /** Past the pre-login budget: the page is not read until the server has answered its login. */
+  private loginHold = false;
   private authTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   /** With credentials of the gateway's (the `authorize` hook): the login line that replaces the page's. */
@@ -141,7 +143,7 @@ export class Bridge {
     socket.on('drain', () => {
       if (this.browserPaused) {
         this.browserPaused = false;
-        this.ws.resume();
+        if (!this.loginHold) this.ws.resume();
       }
     });
     socket.on('end', () => this.closePage(CloseCode.normal, 'the Clacks server closed the connection'));
@@ -173,6 +175,10 @@ export class Bridge {
         this.authenticated = true;
         clearTimeout(this.authTimer);
         setMessageLimit(this.ws, messageLimit(this.options.maxLineLength));
+        if (this.loginHold) {
+          this.loginHold = false;
+          if (!this.browserPaused) this.ws.resume();
+        }
         this.events.onLogin(this);
       } else if (outcome === 'failed') this.events.onLoginFailed(this);
     }
@@ -206,10 +212,12 @@ export class Bridge {
       if (this.authenticated) checkLines(data, 0, data.length, this.options.maxLineLength);
       else {
         checkLines(data, 0, data.length, this.options.maxPreAuthLineLength);
+        // Past the budget the page waits for the server's answer to its login: a client that
+        // reconnects pipelines a LISTEN per name behind it. One that never logs in is closed by authTimeout.
         this.preAuthBytes += data.length;
-        if (this.preAuthBytes > this.options.maxPreAuthBytes) {
-          this.closePage(CloseCode.policy, `more than ${this.options.maxPreAuthBytes} bytes before login`);
-          return;
+        if (this.preAuthBytes > this.options.maxPreAuthBytes && !this.loginHold) {
+          this.loginHold = true;
+          this.ws.pause();
         }
         if (this.loginLine) data = replaceLoginLines(data, this.loginLine);
       }
@@ -284,8 +292,8 @@ export function messageLimit(maxLineLength: number): number {
  * not logged in could make the gateway hold a 17 MiB message; with it, a
  * frame over the limit is refused (1009) from its header, before its
  * payload is read. The receiver's field is internal to `ws` 8: without it
- * (another version), the server-wide limit and the pre-login budget
- * checked on each message still hold.
+ * (another version), the server-wide limit holds, and the pre-login
+ * budget still stops reading the page after a message that goes over it.
  */
 function setMessageLimit(ws: WebSocket, bytes: number): void {
   const receiver = (ws as unknown as { _receiver?: { _maxPayload?: unknown } })._receiver;

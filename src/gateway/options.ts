@@ -93,7 +93,12 @@ export interface GatewayOptions {
   maxLineLength?: number;
   /** Longest line from the page before it has logged in. Default 64 KiB. */
   maxPreAuthLineLength?: number;
-  /** Most bytes a page may send before it has logged in (handshake plus pipelined LISTENs). Default 1 MiB. */
+  /**
+   * Bytes a page may send before the server has answered its login (the
+   * handshake and what is pipelined behind it, such as a LISTEN per name
+   * after a reconnect); past them the page is not read until it has, and a
+   * single message over this is refused (1009). Default 1 MiB.
+   */
   maxPreAuthBytes?: number;
   /** A page that has not logged in after this long is closed. Default 15,000. */
   authTimeout?: number;

@@ -217,17 +217,26 @@ describe('what the gateway lets through', () => {
     await expect(startGateway({ upstream: 'ws://127.0.0.1:1/' })).rejects.toThrow(/not another gateway/);
   });
 
-  it('holds line limits from the page: before login (1008) and after (1009)', async () => {
-    const gw = await gateway({ maxLineLength: 4096, maxPreAuthLineLength: 256, maxPreAuthBytes: 2048 });
+  it('holds line limits from the page: before login (1008) and after (1009); past the pre-login budget, reads on only after login', async () => {
+    const gw = await gateway({ maxLineLength: 4096, maxPreAuthLineLength: 256, maxPreAuthBytes: 2048, authTimeout: 2000 });
     const early = rawPage(gw);
     await early.opened;
     early.ws.send(`CLACKS ${'x'.repeat(300)}\r\n`);
     expect(await early.closed).toEqual({ code: 1008, reason: 'a line over 256 bytes before login' });
 
+    // No login, then more than the budget: the gateway stops reading, and the login deadline ends it.
     const chatty = rawPage(gw);
     await chatty.opened;
     for (let i = 0; i < 20; i++) chatty.ws.send(`NOTIFY ${'n'.repeat(150)}\r\n`);
-    expect(await chatty.closed).toEqual({ code: 1008, reason: 'more than 2048 bytes before login' });
+    expect(await chatty.closed).toEqual({ code: 1008, reason: 'not logged in within 2000 ms' });
+
+    // A login with more than the budget behind it: held until the server welcomes it, then read on.
+    const pipelined = rawPage(gw);
+    await pipelined.opened;
+    pipelined.ws.send(`CLACKS pipelined\r\nOVERHEAD A ${encodeAuthToken('exampleuser', 'unsafepassword')}\r\n`);
+    for (let i = 0; i < 20; i++) pipelined.ws.send(`NOTIFY ${'n'.repeat(150)}\r\n`);
+    pipelined.ws.send('FLUSH after-the-budget\r\n');
+    await waitFor(() => pipelined.text().includes('FLUSHED after-the-budget'));
 
     const page = rawPage(gw);
     page.login();
@@ -254,6 +263,24 @@ describe('what the gateway lets through', () => {
     const event = await nextMatching(big, (e) => e.type === 'set');
     expect(event.type === 'set' && event.value.length).toBe(2 * 1024 * 1024);
     big.unsubscribe();
+  });
+
+  it('a reconnect that pipelines more than the pre-login budget behind its login (a LISTEN per name) gets in', async () => {
+    // The client sends CLACKS, OVERHEAD A and a LISTEN for every name at once, before the server answers.
+    const gw = await gateway();
+    const client = await connect(urlOf(gw));
+    const names = Array.from({ length: 12_000 }, (_, i) => `gateway::many::${String(i).padStart(5, '0')}::${'n'.repeat(80)}`);
+    const subscription = client.subscribe(names);
+    await subscription.ready; // 1.3 MB of LISTEN lines (the budget is 1 MiB), sent after login
+    const status = client.status();
+    await env.restart();
+    await nextMatching(status, (e: StatusEvent) => e.type === 'reconnected', 20_000);
+    await client.flush();
+    const other = await env.connect('unix');
+    await other.set(names[11_999] as string, 'still listened to');
+    const event = await nextMatching(subscription, (e) => e.type === 'set');
+    expect(event).toEqual({ type: 'set', name: names[11_999], value: 'still listened to' });
+    subscription.unsubscribe();
   });
 
   it('holds the line limit from the server (1009); the client takes it as a loss', async () => {
