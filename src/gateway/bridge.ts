@@ -12,9 +12,9 @@ import type { WebSocket } from 'ws';
 import { openSocket } from '../connection/node-transport.js';
 import { CloseCode } from '../connection/close-codes.js';
 import { LineTooLongError } from '../errors.js';
-import { encodeAuthToken } from '../wire/client-commands.js';
+import { decodeAuthToken, encodeAuthToken } from '../wire/client-commands.js';
 import { checkLines, LineCutter, loginOutcome, replaceLoginLines } from './lines.js';
-import type { GatewayCredentials, ResolvedGatewayOptions } from './options.js';
+import type { GatewayCredentials, GatewayLoginDecision, ResolvedGatewayOptions } from './options.js';
 
 const LF = 0x0a;
 const CRLF = Buffer.from('\r\n');
@@ -48,8 +48,8 @@ export class Bridge {
   private loginHold = false;
   private authTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
-  /** With credentials of the gateway's (the `authorize` hook): the login line that replaces the page's. */
-  private readonly loginLine: Buffer | undefined;
+  /** With credentials of the gateway's (the `authorize` hook): the login line that replaces each of the page's, by its token; undefined refuses it. */
+  private readonly loginLine: ((token: string) => Buffer | undefined) | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -58,9 +58,11 @@ export class Bridge {
     private readonly options: ResolvedGatewayOptions,
     private readonly events: BridgeEvents,
     delay: number,
-    login?: GatewayCredentials,
+    login?: GatewayCredentials | GatewayLoginDecision,
   ) {
-    this.loginLine = login ? Buffer.from(`OVERHEAD A ${encodeAuthToken(login.username, login.password)}\r\n`, 'utf8') : undefined;
+    this.loginLine =
+      login &&
+      loginLineFor(login, (error) => this.log('error', `the authorize hook failed at the login of ${address}: ${error instanceof Error ? error.message : String(error)}`));
     this.cutter = new LineCutter(options.maxLineLength);
     setMessageLimit(ws, options.maxPreAuthBytes);
     ws.on('message', (data: Buffer) => this.fromPage(data));
@@ -219,7 +221,15 @@ export class Bridge {
           this.loginHold = true;
           this.ws.pause();
         }
-        if (this.loginLine) data = replaceLoginLines(data, this.loginLine);
+        if (this.loginLine) {
+          const replaced = replaceLoginLines(data, this.loginLine);
+          if (!replaced) {
+            this.log('warn', `refused a login from ${this.address}: not authorized`);
+            this.closePage(CloseCode.unauthorized, 'this connection is not authorized');
+            return;
+          }
+          data = replaced;
+        }
       }
     } catch (error) {
       if (!(error instanceof LineTooLongError)) throw error;
@@ -276,9 +286,28 @@ export class Bridge {
     if (this.ws.readyState === this.ws.CLOSED) this.events.onClosed(this);
   }
 
-  private log(level: 'debug' | 'warn', message: string): void {
+  private log(level: 'debug' | 'warn' | 'error', message: string): void {
     this.options.logger(level, message);
   }
+}
+
+/** What replaces the page's login lines: always the same line, or the decision's for each token (undefined: refused). */
+function loginLineFor(login: GatewayCredentials | GatewayLoginDecision, failed: (error: unknown) => void): (token: string) => Buffer | undefined {
+  const lineOf = (credentials: GatewayCredentials): Buffer => Buffer.from(`OVERHEAD A ${encodeAuthToken(credentials.username, credentials.password)}\r\n`, 'utf8');
+  if (typeof login !== 'function') {
+    const line = lineOf(login);
+    return () => line;
+  }
+  return (token) => {
+    const page = decodeAuthToken(token);
+    let decided: GatewayCredentials | false = false;
+    try {
+      if (page) decided = login(page);
+    } catch (error) {
+      failed(error);
+    }
+    return decided ? lineOf(decided) : undefined;
+  };
 }
 
 /** The largest message from a logged-in page: a line at the limit, with room for more lines. */

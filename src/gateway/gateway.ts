@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../connection/close-codes.js';
 import { Bridge, messageLimit } from './bridge.js';
-import { resolveGatewayOptions, type GatewayCredentials, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
+import { resolveGatewayOptions, type GatewayCredentials, type GatewayLoginDecision, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 
 /** Where a gateway listens. */
 export interface GatewayAddress {
@@ -191,7 +191,7 @@ class Gateway implements ClacksGateway {
       options.logger('warn', `refused a connection from ${address}: origin ${JSON.stringify(origin)} is not allowed`);
       return this.refuse(ws, CloseCode.originRefused, `origin ${origin ?? ''} is not allowed`);
     }
-    let login: GatewayCredentials | undefined;
+    let login: GatewayCredentials | GatewayLoginDecision | undefined;
     if (options.authorize) {
       let decision: ReturnType<typeof options.authorize> = false;
       try {
@@ -203,7 +203,7 @@ class Gateway implements ClacksGateway {
         options.logger('warn', `refused a connection from ${address}: not authorized`);
         return this.refuse(ws, CloseCode.unauthorized, 'this connection is not authorized');
       }
-      if (typeof decision === 'object') login = decision;
+      if (typeof decision !== 'boolean') login = decision;
     }
     const counts = this.perAddress.get(address) ?? { open: 0, unauthenticated: 0 };
     if (this.bridges.size >= options.maxConnections) {

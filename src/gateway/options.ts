@@ -23,11 +23,19 @@ export interface GatewayCredentials {
 }
 
 /**
- * What {@link GatewayOptions.authorize} decides for one WebSocket handshake:
- * `true` lets it through (the page logs in itself), `false` refuses it, and
- * credentials let it through logged in by the gateway as that user.
+ * Decides at the page's login, from the user name and password of its
+ * `OVERHEAD A` (which never reach the server): the credentials the gateway
+ * logs in with instead, or `false` to refuse the connection (4001).
  */
-export type GatewayAuthorization = boolean | GatewayCredentials;
+export type GatewayLoginDecision = (page: GatewayCredentials) => GatewayCredentials | false;
+
+/**
+ * What {@link GatewayOptions.authorize} decides for one WebSocket handshake:
+ * `true` lets it through (the page logs in itself), `false` refuses it,
+ * credentials let it through logged in by the gateway as that user, and a
+ * {@link GatewayLoginDecision} lets it through and decides at its login.
+ */
+export type GatewayAuthorization = boolean | GatewayCredentials | GatewayLoginDecision;
 
 /** The Clacks server behind the gateway: a URL without credentials, or where it listens. */
 export type GatewayUpstream = string | { path: string } | { host: string; port?: number };
@@ -76,9 +84,12 @@ export interface GatewayOptions {
    * Credentials let it through and make the gateway log in for the page:
    * every `OVERHEAD` line with the A flag the page sends before it is logged
    * in is replaced with one holding these credentials, so the page needs no
-   * password of its own (it sends any, or an empty one). `clacks console`
-   * does this: the operator's password stays in its process. A hook that
-   * throws refuses the connection.
+   * password of its own (it sends any, or an empty one). A function
+   * decides at the page's login instead: it gets the page's user name and
+   * password (a session token of yours, say, which must not travel in a URL
+   * or a cookie) and returns the credentials to log in with, or `false` to
+   * refuse (4001). `clacks console` does this: the operator's password
+   * stays in its process. A hook that throws refuses the connection.
    */
   authorize?: (request: IncomingMessage) => GatewayAuthorization;
   /** Accept plain `ws://` on a non-loopback address (behind a TLS-terminating proxy). Default `false`. */

@@ -385,6 +385,33 @@ describe('the authorize hook', () => {
     expect(await client.retrieve('gateway::authorized')).toBe('OVERHEAD A stays a value');
   });
 
+  it('with a decision at login: the page\'s password goes to the hook, which names the user to log in as; refused logins get 4001', async () => {
+    const logged: string[] = [];
+    const seen: string[] = [];
+    const gw = await gateway({
+      authorize: () => (page) => {
+        seen.push(`${page.username}:${page.password}`);
+        if (page.password === 'explode') throw new Error('session store down');
+        return page.password === 'session-token' ? { username: 'rouser', password: 'bar' } : false;
+      },
+      logger: (level, message) => logged.push(`${level}: ${message}`),
+    });
+    const page = rawPage(gw);
+    page.login('anyone', 'session-token');
+    page.opened.then(() => page.ws.send('STORE gateway::decided=no\r\nFLUSH 1\r\n'), () => {});
+    await waitFor(() => page.text().includes('FLUSHED 1'));
+    expect(page.text()).toContain('OVERHEAD O Welcome!');
+    expect(page.text()).toContain('OVERHEAD E permission_denied'); // logged in as rouser, with rouser's password instead of the page's
+    for (const password of ['wrong', 'explode']) {
+      const refused = rawPage(gw);
+      refused.login('anyone', password);
+      expect(await refused.closed).toEqual({ code: GatewayCloseCode.unauthorized, reason: 'this connection is not authorized' });
+      expect(refused.text()).not.toContain('Welcome!');
+    }
+    expect(seen).toEqual(['anyone:session-token', 'anyone:wrong', 'anyone:explode']);
+    expect(logged.some((line) => line.startsWith('error: the authorize hook failed at the login') && line.includes('session store down'))).toBe(true);
+  });
+
   it('a hook that throws refuses the connection and is logged', async () => {
     const logged: string[] = [];
     const gw = await gateway({
