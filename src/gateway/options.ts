@@ -7,6 +7,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { describeTarget, parseClacksUrl, type ResolvedTarget } from '../client/options.js';
+import { sourceOf } from '../server/admission.js';
 import { DEFAULT_MAX_LINE_LENGTH } from '../wire/framing.js';
 import { isLoopback, OriginPolicy } from './origin.js';
 
@@ -123,7 +124,7 @@ export interface GatewayOptions {
   heartbeatInterval?: number;
   /** Deadline of the connection to the server (connect and TLS handshake), ms. Default 10,000. */
   upstreamConnectTimeout?: number;
-  /** Which address a connection counts against (default: the socket's remote address). Behind a proxy, read its header here. */
+  /** Which address a connection counts against (default: the socket's remote address; for IPv6, its /64). Behind a proxy, read its header here. */
   clientAddress?: (request: IncomingMessage) => string;
   logger?: GatewayLogger;
 }
@@ -186,7 +187,8 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     highWaterMark: count(options.highWaterMark, 1024 * 1024, 'highWaterMark', 1),
     heartbeatInterval: count(options.heartbeatInterval, 30_000, 'heartbeatInterval', 0),
     upstreamConnectTimeout: count(options.upstreamConnectTimeout, 10_000, 'upstreamConnectTimeout', 1),
-    clientAddress: options.clientAddress ?? ((request) => request.socket.remoteAddress ?? 'unknown'),
+    // An IPv6 /64 counts as one address, as for the server (admission.ts): one host owns a whole /64.
+    clientAddress: options.clientAddress ?? ((request) => sourceOf('tls', request.socket.remoteAddress)),
     authorize: options.authorize,
     logger: options.logger ?? (() => {}),
   };
