@@ -264,7 +264,7 @@ export class Bridge {
     if (this.closed) return;
     this.finish();
     try {
-      this.ws.close(code, reason.length > 120 ? `${reason.slice(0, 117)}...` : reason);
+      this.ws.close(code, closeReason(reason));
     } catch {
       this.ws.terminate();
     }
@@ -308,6 +308,19 @@ function loginLineFor(login: GatewayCredentials | GatewayLoginDecision, failed: 
     }
     return decided ? lineOf(decided) : undefined;
   };
+}
+
+/** The most bytes of a close frame's reason (RFC 6455: 125 bytes of payload, two for the code); `ws` throws past it. */
+const MAX_REASON_BYTES = 123;
+
+/** `reason` cut to fit a close frame, in UTF-8 bytes (a reason quoting a page's Origin may hold any character). */
+export function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= MAX_REASON_BYTES) return reason;
+  let cut = reason.slice(0, MAX_REASON_BYTES - 3);
+  while (Buffer.byteLength(cut) > MAX_REASON_BYTES - 3) cut = cut.slice(0, -1);
+  // Not half a surrogate pair.
+  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}...`;
 }
 
 /** The largest message from a logged-in page: a line at the limit, with room for more lines. */

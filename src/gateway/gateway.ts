@@ -11,7 +11,8 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../connection/close-codes.js';
-import { Bridge, messageLimit } from './bridge.js';
+import { escapeControl, escapeJson } from '../util/escape.js';
+import { Bridge, closeReason, messageLimit } from './bridge.js';
 import { resolveGatewayOptions, type GatewayCredentials, type GatewayLoginDecision, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 
 /** Where a gateway listens. */
@@ -188,8 +189,10 @@ class Gateway implements ClacksGateway {
     // The handshake is completed before refusing, so the page gets a code and reason it can read.
     if (this.closing) return this.refuse(ws, CloseCode.goingAway, 'the gateway is shutting down');
     if (!options.origins.allows(origin)) {
-      options.logger('warn', `refused a connection from ${address}: origin ${JSON.stringify(origin)} is not allowed`);
-      return this.refuse(ws, CloseCode.originRefused, `origin ${origin ?? ''} is not allowed`);
+      // The page's own bytes: cut short, and escaped for logs (JSON leaves DEL, C1 and bidi controls raw).
+      const shown = escapeJson(JSON.stringify((origin ?? '').slice(0, 200)));
+      options.logger('warn', `refused a connection from ${address}: origin ${shown} is not allowed`);
+      return this.refuse(ws, CloseCode.originRefused, `origin ${escapeControl(origin ?? '')} is not allowed`);
     }
     let login: GatewayCredentials | GatewayLoginDecision | undefined;
     if (options.authorize) {
@@ -242,7 +245,7 @@ class Gateway implements ClacksGateway {
 
   private refuse(ws: WebSocket, code: number, reason: string): void {
     this.refusedCount++;
-    ws.close(code, reason.slice(0, 120));
+    ws.close(code, closeReason(reason));
     setTimeout(() => ws.terminate(), 2_000).unref();
   }
 

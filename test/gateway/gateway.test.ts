@@ -6,7 +6,7 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
-import { createServer as createNetServer, type Socket } from 'node:net';
+import { createConnection, createServer as createNetServer, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -197,6 +197,41 @@ describe('what the gateway lets through', () => {
       await waitFor(() => page.text().startsWith('CLACKS '), 5000, `greeting with ${JSON.stringify(headers)}`);
     }
     expect(gw.stats().refused).toBe(1);
+  });
+
+  it('survives an Origin of non-ASCII bytes and control characters: refused with a reason of at most 123 bytes, logged escaped', async () => {
+    // A close reason over 123 bytes throws in `ws`: 100 chars of latin1 are 200 bytes of UTF-8.
+    const logged: string[] = [];
+    const gw = await gateway({ logger: (level, message) => logged.push(`${level}: ${message}`) });
+    const origin = Buffer.concat([Buffer.from('http://'), Buffer.alloc(100, 0xe9), Buffer.from([0x9b, 0x32, 0x4a])]); // é×100, then CSI 2J (C1: clear the screen)
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = createConnection(gw.address?.port as number, '127.0.0.1', () => {
+        socket.write(
+          Buffer.concat([
+            Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: '),
+            origin,
+            Buffer.from('\r\n\r\n'),
+          ]),
+        );
+      });
+      let received = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(received.toString('latin1')));
+      setTimeout(() => socket.destroy(), 3000);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 101 /);
+    // The close frame: 0x88, its length, the code 4003, the reason.
+    const frame = Buffer.from(raw.slice(raw.indexOf('\r\n\r\n') + 4), 'latin1');
+    expect(frame[0]).toBe(0x88);
+    expect(frame.readUInt16BE(2)).toBe(GatewayCloseCode.originRefused);
+    expect(frame[1]).toBeLessThanOrEqual(125);
+    const warning = logged.find((line) => line.includes('origin')) ?? '';
+    expect(warning).toContain('\\u009b2J');
+    expect(warning).not.toMatch(/[\x7f-\x9f]/);
+    // And the gateway still works.
+    const page = rawPage(gw);
+    await waitFor(() => page.text().startsWith('CLACKS '));
   });
 
   it('with an allowlist, exactly its origins (and its wildcard subdomains)', async () => {
