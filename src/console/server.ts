@@ -33,7 +33,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '../client/create-client.js';
 import { AuthenticationError, ClacksError } from '../errors.js';
-import { startGateway, type ClacksGateway } from '../gateway/gateway.js';
+import { pathnameOf, startGateway, type ClacksGateway } from '../gateway/gateway.js';
 import type { GatewayCredentials, GatewayLogger } from '../gateway/options.js';
 import { isLoopback } from '../gateway/origin.js';
 import { VERSION } from '../version.js';
@@ -150,7 +150,8 @@ export async function startConsole(options: ConsoleOptions): Promise<ClacksConso
       // DNS rebinding, or the right port under another name: either way, not ours to answer.
       return void sendText(response, 421, `This is the Clacks console of ${origin}/ only: open the URL clacks console printed.\n`);
     }
-    const route = new URL(request.url ?? '/', origin).pathname;
+    const route = pathnameOf(request.url);
+    if (route === undefined) return void sendText(response, 400, 'bad request target\n');
     if (route.startsWith('/api/')) {
       if (request.method !== 'POST') return void sendJson(response, 405, { error: 'method', message: 'POST only' }, { allow: 'POST' });
       if (!fromOwnOrigin(request)) return void sendJson(response, 403, { error: 'origin', message: 'requests must come from the console page itself' });

@@ -11,6 +11,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../connection/close-codes.js';
+import { sourceOf } from '../server/admission.js';
 import { escapeControl, escapeJson } from '../util/escape.js';
 import { Bridge, closeReason, messageLimit } from './bridge.js';
 import { resolveGatewayOptions, type GatewayCredentials, type GatewayLoginDecision, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
@@ -64,6 +65,15 @@ const FAILURE_MEMORY_MS = 10 * 60_000;
 /** Most addresses whose failures are remembered (the oldest are forgotten first). */
 const MAX_REMEMBERED_ADDRESSES = 10_000;
 
+/** The path of a request's target; undefined when it is no URL (`GET http://[` reaches here: `new URL` throws). */
+export function pathnameOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://gateway').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Starts a gateway; resolves once it listens (at once when it serves your
  * HTTP server).
@@ -108,7 +118,7 @@ class Gateway implements ClacksGateway {
 
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = this.options.path;
-    if (path !== undefined && new URL(request.url ?? '/', 'http://gateway').pathname !== path) {
+    if (path !== undefined && pathnameOf(request.url) !== path) {
       // Another upgrade handler of a shared server may want it; when there is none, nobody does.
       if (this.ownServer || (this.server?.listenerCount('upgrade') ?? 0) <= 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
@@ -185,7 +195,14 @@ class Gateway implements ClacksGateway {
   private accept(ws: WebSocket, request: IncomingMessage): void {
     const options = this.options;
     const origin = request.headers.origin;
-    const address = options.clientAddress(request);
+    let address: string;
+    try {
+      address = options.clientAddress(request);
+    } catch (error) {
+      // A proxy header missing, say: the socket's own address (the proxy's) is the safe count.
+      address = sourceOf('tls', request.socket.remoteAddress);
+      options.logger('error', `the clientAddress hook failed for a connection from ${address}: ${error instanceof Error ? error.message : String(error)}`);
+    }
     // The handshake is completed before refusing, so the page gets a code and reason it can read.
     if (this.closing) return this.refuse(ws, CloseCode.goingAway, 'the gateway is shutting down');
     if (!options.origins.allows(origin)) {

@@ -7,6 +7,7 @@
  * response.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { createConnection } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -160,6 +161,25 @@ describe('the console web server', () => {
     // The token as a cookie (what another loopback port's server would be sent) opens nothing.
     expect((await api(consoleServer, '/api/session', {}, { cookie: `clacks-console-${port}=${token}` })).status).toBe(403);
     expect(keyOf(consoleServer)).not.toBe(key);
+  });
+
+  it('answers a request target that is no URL with 400, and goes on', async () => {
+    const consoleServer = await start();
+    const { host, port } = new URL(consoleServer.origin);
+    for (const [target, upgrade] of [['http://[', ''], ['http://[', 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n']] as const) {
+      const answer = await new Promise<string>((resolve) => {
+        const socket = createConnection(Number(port), '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\n${upgrade}\r\n`));
+        let received = '';
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.toString('latin1');
+          if (received.includes('\r\n\r\n')) socket.destroy();
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(received));
+      });
+      expect(answer, `${target} ${upgrade ? 'upgrade' : ''}`).toMatch(/^HTTP\/1\.1 (400|404) /);
+    }
+    expect((await send(consoleServer.origin, 'GET', '/')).status).toBe(200);
   });
 
   it('tells the CLI when a key was used, with the URL for the next browser', async () => {

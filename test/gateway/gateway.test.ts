@@ -234,6 +234,24 @@ describe('what the gateway lets through', () => {
     await waitFor(() => page.text().startsWith('CLACKS '));
   });
 
+  it('answers a request target that is no URL with 404 (on a path of its own), and goes on', async () => {
+    const gw = await gateway({ path: '/clacks' });
+    for (const target of ['http://[', '//[::1']) {
+      const answer = await new Promise<string>((resolve) => {
+        const socket = createConnection(gw.address?.port as number, '127.0.0.1', () =>
+          socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`),
+        );
+        let received = '';
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(received));
+      });
+      expect(answer, target).toMatch(/^HTTP\/1\.1 404 /);
+    }
+    const page = rawPage(gw); // its URL ends in /clacks
+    await waitFor(() => page.text().startsWith('CLACKS '));
+  });
+
   it('with an allowlist, exactly its origins (and its wildcard subdomains)', async () => {
     const gw = await gateway({ allowOrigins: ['https://app.example.org', 'https://*.example.com'] });
     for (const origin of ['https://app.example.org', 'https://a.b.example.com']) {
@@ -445,6 +463,18 @@ describe('the authorize hook', () => {
     }
     expect(seen).toEqual(['anyone:session-token', 'anyone:wrong', 'anyone:explode']);
     expect(logged.some((line) => line.startsWith('error: the authorize hook failed at the login') && line.includes('session store down'))).toBe(true);
+  });
+
+  it('a clientAddress hook that throws counts the page against its socket address, and is logged', async () => {
+    const logged: string[] = [];
+    const gw = await gateway({
+      clientAddress: (request) => (request.headers['x-forwarded-for'] as string).split(',')[0] as string,
+      logger: (level, message) => logged.push(`${level}: ${message}`),
+    });
+    const page = rawPage(gw); // no X-Forwarded-For
+    await waitFor(() => page.text().startsWith('CLACKS '));
+    expect(logged.some((line) => line.startsWith('error: the clientAddress hook failed'))).toBe(true);
+    expect(logged).toContain('debug: connection from 127.0.0.1');
   });
 
   it('a hook that throws refuses the connection and is logged', async () => {
