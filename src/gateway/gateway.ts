@@ -64,6 +64,10 @@ const MAX_LOGIN_DELAY_MS = 10_000;
 const FAILURE_MEMORY_MS = 10 * 60_000;
 /** Most addresses whose failures are remembered (the oldest are forgotten first). */
 const MAX_REMEMBERED_ADDRESSES = 10_000;
+/** Sockets past `maxConnections` still accepted, so that those pages get a close code (1013) rather than a reset. */
+const SOCKET_SLACK = 64;
+/** How long a socket of the gateway's own listener may take to send its WebSocket request (ms). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** The path of a request's target; undefined when it is no URL (`GET http://[` reaches here: `new URL` throws). */
 export function pathnameOf(target: string | undefined): string | undefined {
@@ -146,7 +150,12 @@ class Gateway implements ClacksGateway {
         response.writeHead(426, { 'content-type': 'text/plain', connection: 'close', upgrade: 'websocket' });
         response.end('net-clacks gateway: connect with a WebSocket (createClient from net-clacks/browser)\n');
       };
-      const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, respond) : createHttpServer(respond);
+      // A WebSocket's HTTP request must come soon; until it has, the socket is no page yet.
+      const timeouts = { headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS, connectionsCheckingInterval: 1_000 };
+      const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...timeouts }, respond) : createHttpServer(timeouts, respond);
+      // Sockets are capped too (Node closes those past it at once): idle ones must not take every
+      // file descriptor of the process. A few past the cap still get a readable refusal (1013).
+      server.maxConnections = options.maxConnections + SOCKET_SLACK;
       this.server = server;
       this.ownServer = true;
       server.on('upgrade', this.onUpgrade);

@@ -382,6 +382,35 @@ describe('what the gateway lets through', () => {
     expect(unauthenticated.stats()).toMatchObject({ connections: 2, authenticated: 1, refused: 1 });
   });
 
+  it('caps sockets too, not only WebSockets: idle TCP connections past the cap are closed at once', async () => {
+    // Sockets that never finish their HTTP request are no WebSocket yet; uncapped, they could take
+    // every file descriptor of the process (with serve --ws, the server's own listeners too).
+    const gw = await gateway({ maxConnections: 2 });
+    const sockets: Socket[] = [];
+    let closed = 0;
+    cleanups.push(() => {
+      for (const socket of sockets) socket.destroy();
+    });
+    for (let i = 0; i < 200; i++) {
+      const socket = createConnection(gw.address?.port as number, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.on('close', () => closed++);
+      sockets.push(socket);
+    }
+    await waitFor(() => closed >= 200 - 2 - 64, 10_000, 'sockets past the cap to be closed');
+    for (const socket of sockets) socket.destroy();
+    // The gateway sees them go a moment later: a page retries, as a client does after a reset.
+    let page = rawPage(gw);
+    await waitFor(
+      () => {
+        if (page.ws.readyState === WebSocket.CLOSED) page = rawPage(gw);
+        return page.text().startsWith('CLACKS ');
+      },
+      10_000,
+      'a page after the flood',
+    );
+  });
+
   it('holds back new connections from an address after repeated login failures', async () => {
     const gw = await gateway();
     for (let i = 0; i < 3; i++) await expect(createClient(urlOf(gw, 'exampleuser', `guess-${i}`))).rejects.toBeInstanceOf(AuthenticationError);
