@@ -233,6 +233,28 @@ describe.skipIf(!executable)('clacks console in headless Chromium', () => {
     await monitored.locator('.source', { hasText: 'console test door' }).waitFor({ timeout: WAIT });
   });
 
+  it('keeps the stream bounded in bytes, not only in lines: 24 SETs of 4 MiB cost the page a few MB', async () => {
+    const { page } = admin;
+    const cdp = await admin.context.newCDPSession(page);
+    const heap = async (): Promise<number> => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      return ((await cdp.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
+    };
+    const before = await heap();
+    const node = await worker('console test big values');
+    const big = 'b'.repeat(4 * 1024 * 1024);
+    for (let i = 0; i < 24; i++) await node.set('console::big', `${i}:${big}`);
+    await node.set('console::big', 'the last one');
+    await node.flush();
+    await page.locator('#stream .entry[data-kind="signal"]', { hasText: 'the last one' }).first().waitFor({ timeout: WAIT * 2 });
+    const grown = (await heap()) - before;
+    await cdp.detach();
+    // The monitor's DEBUG lines held 96 MiB of text; shown, each is cut to a preview.
+    expect(grown).toBeLessThan(16 * 1024 * 1024);
+    const detail = await page.locator('#stream .entry[data-kind="signal"]', { hasText: '23:bbb' }).first().locator('.detail').textContent();
+    expect(detail).toBe(`23:${'b'.repeat(997)}… (4,194,307 characters)`);
+  }, 120_000);
+
   it('filters the stream by name and pauses it', async () => {
     const { page } = admin;
     const node = await worker('console test filter');
