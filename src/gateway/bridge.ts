@@ -225,6 +225,7 @@ export class Bridge {
           const replaced = replaceLoginLines(data, this.loginLine);
           if (!replaced) {
             this.log('warn', `refused a login from ${this.address}: not authorized`);
+            this.events.onLoginFailed(this); // throttled as a wrong password is
             this.closePage(CloseCode.unauthorized, 'this connection is not authorized');
             return;
           }

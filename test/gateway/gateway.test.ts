@@ -491,6 +491,13 @@ describe('the authorize hook', () => {
       expect(refused.text()).not.toContain('Welcome!');
     }
     expect(seen).toEqual(['anyone:session-token', 'anyone:wrong', 'anyone:explode']);
+    // Refused by the hook counts as a failed login: guessing its tokens is throttled as passwords are.
+    for (const password of ['guess-1', 'guess-2']) {
+      const refused = rawPage(gw);
+      refused.login('anyone', password);
+      await refused.closed;
+    }
+    expect(gw.stats().throttled).toBe(1);
     expect(logged.some((line) => line.startsWith('error: the authorize hook failed at the login') && line.includes('session store down'))).toBe(true);
   });
 
