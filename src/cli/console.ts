@@ -74,7 +74,7 @@ async function runConsole(flags: ConsoleFlags): Promise<never> {
   if (options.servers) return fail('the console talks to a Clacks server itself (clacks:// or clacks+unix://), not to a gateway (ws://)', EXIT_USAGE);
   const host = flags.listen.host;
   if (!isLoopback(host) && (flags.cert === undefined || flags.key === undefined)) {
-    return fail(`${host} is not loopback: off loopback the console needs --cert and --key (https), so that its page, its key and its session cookie are not sent in the clear`, EXIT_USAGE);
+    return fail(`${host} is not loopback: off loopback the console needs --cert and --key (https), so that its page, its key and its session token are not sent in the clear`, EXIT_USAGE);
   }
   if ((flags.cert === undefined) !== (flags.key === undefined)) return fail('https needs --cert and --key together', EXIT_USAGE);
   let tls: { cert: Buffer; key: Buffer } | undefined;

@@ -15,11 +15,25 @@ import { CodecError } from '../errors.js';
 
 /** Parses `text`; plain, untagged scalars become `resolvePlain(text)`. See `Platform.loadYaml`. */
 export function loadYamlCompact(text: string, resolvePlain: (text: string) => unknown): unknown {
-  return new YamlReader(text, resolvePlain).document();
+  try {
+    return new YamlReader(text, resolvePlain).document();
+  } catch (error) {
+    // The reader recurses once per nesting level: thousands of `[` run out of stack.
+    if (error instanceof RangeError) throw new CodecError('invalid YAML: nested too deeply', { cause: error });
+    throw error;
+  }
 }
 
 /** The most aliases one document may use (as the Node build's `maxAliasCount`). */
 const MAX_ALIASES = 1000;
+/**
+ * The most values all aliases of a document may stand for, counted as if
+ * each were a copy. Aliases share one value, so nine levels of ten aliases
+ * each (a "billion laughs" of 500 bytes) cost little to read but 10^9 values
+ * to whoever walks the result (JSON.stringify takes minutes, then fails);
+ * the `yaml` package refuses such documents too.
+ */
+const MAX_ALIASED_VALUES = 1_000_000;
 
 const ESCAPES: Record<string, string> = {
   '0': '\0', a: '\x07', b: '\b', t: '\t', '\t': '\t', n: '\n', v: '\v', f: '\f', r: '\r', e: '\x1b', ' ': ' ', '"': '"', '/': '/', '\\': '\\',
@@ -31,6 +45,10 @@ class YamlReader {
   private pos = 0;
   private readonly anchors = new Map<string, unknown>();
   private aliases = 0;
+  /** Values the aliases so far stand for (see MAX_ALIASED_VALUES). */
+  private aliased = 0;
+  /** The number of values in each collection met by an alias (shared ones counted once per use). */
+  private readonly sizes = new WeakMap<object, number>();
 
   constructor(
     private readonly text: string,
@@ -278,7 +296,22 @@ class YamlReader {
     const name = this.word(1);
     if (!this.anchors.has(name)) this.fail(`unknown alias *${name}`);
     if (++this.aliases > MAX_ALIASES) this.fail(`more than ${MAX_ALIASES} aliases`);
-    return this.anchors.get(name);
+    const value = this.anchors.get(name);
+    this.aliased += this.sizeOf(value);
+    if (this.aliased > MAX_ALIASED_VALUES) this.fail(`aliases standing for more than ${MAX_ALIASED_VALUES} values`);
+    return value;
+  }
+
+  /** How many values `value` holds, itself included, each shared one as often as it is used. */
+  private sizeOf(value: unknown): number {
+    if (typeof value !== 'object' || value === null) return 1;
+    let size = this.sizes.get(value);
+    if (size === undefined) {
+      size = 1;
+      for (const item of Object.values(value)) size += this.sizeOf(item);
+      this.sizes.set(value, size);
+    }
+    return size;
   }
 
   // ------------------------------------------------------------ scalars

@@ -3,7 +3,8 @@
  * gateway`, `clacks serve --ws`) over `ws://` or `wss://`. It runs on the
  * standard WebSocket API, so the same code serves browsers, Node's global
  * WebSocket and the `ws` package. Lines go out as binary messages (UTF-8)
- * and come back as binary messages of one or more whole lines; the line
+ * of whole lines, at most 256 KiB each unless one line is longer, and come
+ * back as binary messages of one or more whole lines; the line
  * reader above does not care where messages end.
  * @module
  */
@@ -38,6 +39,14 @@ export interface WebSocketSetup {
 const HIGH_WATER_MARK = 256 * 1024;
 /** How often a full buffer is looked at (the WebSocket API has no drain event). */
 const DRAIN_POLL_MS = 5;
+/**
+ * A write larger than this goes out as several messages of whole lines (a
+ * longer line alone). What waited for a drain is written in one go, and a
+ * gateway refuses a message over its longest line plus 1 MiB (1 MiB before
+ * login) from its header.
+ */
+const MAX_MESSAGE_BYTES = 256 * 1024;
+const LF = 0x0a;
 
 const encoder = new TextEncoder();
 
@@ -172,10 +181,26 @@ class WebSocketTransport implements Transport {
     if (this.closed) return false;
     const bytes = encoder.encode(text);
     this.sent += bytes.length;
-    this.socket.send(bytes);
+    if (bytes.length <= MAX_MESSAGE_BYTES) this.socket.send(bytes);
+    else this.sendInPieces(bytes);
     if (this.socket.bufferedAmount < HIGH_WATER_MARK) return true;
     this.watchDrain();
     return false;
+  }
+
+  /** Sends `bytes` as messages of whole lines of at most MAX_MESSAGE_BYTES (a longer line alone). */
+  private sendInPieces(bytes: Uint8Array): void {
+    let start = 0;
+    while (start < bytes.length) {
+      let end = bytes.length;
+      if (end - start > MAX_MESSAGE_BYTES) {
+        const lastLf = bytes.lastIndexOf(LF, start + MAX_MESSAGE_BYTES - 1);
+        const nextLf = lastLf >= start ? lastLf : bytes.indexOf(LF, start + MAX_MESSAGE_BYTES);
+        if (nextLf !== -1) end = nextLf + 1;
+      }
+      this.socket.send(bytes.subarray(start, end));
+      start = end;
+    }
   }
 
   /** Polls the buffer until it is below the high-water mark, then reports `onDrain`. */

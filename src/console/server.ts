@@ -13,6 +13,11 @@
  *   console's own origin, exactly (other loopback ports are other origins).
  * - Nothing works without a session, and only the printed URL's one-time key
  *   opens one (sessions.ts): other local users and other pages have neither.
+ *   The session's token is no cookie: browsers send the cookies of
+ *   127.0.0.1 to every port of it, whoever runs the server there. The page
+ *   keeps it in its sessionStorage (its origin's alone, port included) and
+ *   sends it in a header to the API and as the password of its `OVERHEAD A`
+ *   to the gateway, which logs in with the session's credentials instead.
  * - The Clacks password never reaches the page: the gateway logs in for the
  *   session's pages (its `authorize` hook), with the operator's credentials
  *   or those of the page's login form, kept in this process only.
@@ -28,7 +33,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '../client/create-client.js';
 import { AuthenticationError, ClacksError } from '../errors.js';
-import { startGateway, type ClacksGateway } from '../gateway/gateway.js';
+import { pathnameOf, startGateway, type ClacksGateway } from '../gateway/gateway.js';
 import type { GatewayCredentials, GatewayLogger } from '../gateway/options.js';
 import { isLoopback } from '../gateway/origin.js';
 import { VERSION } from '../version.js';
@@ -70,6 +75,8 @@ export interface ClacksConsole {
 }
 
 const WEBSOCKET_PATH = '/clacks';
+/** The request header that carries the session's token to the API. */
+const SESSION_HEADER = 'x-clacks-console-session';
 const MAX_BODY_BYTES = 16 * 1024;
 /** Deadline of a login check against the server. */
 const LOGIN_CHECK_MS = 15_000;
@@ -112,7 +119,7 @@ function loadAssets(dir: string): Map<string, Asset> {
 export async function startConsole(options: ConsoleOptions): Promise<ClacksConsole> {
   const host = options.host ?? '127.0.0.1';
   if (!isLoopback(host) && !options.tls) {
-    throw new TypeError(`the console listens on ${host}, which is not loopback: give a certificate and key (--cert/--key) so that the page and its session cookie travel over https`);
+    throw new TypeError(`the console listens on ${host}, which is not loopback: give a certificate and key (--cert/--key) so that the page and its session token travel over https`);
   }
   if (['0.0.0.0', '::', '[::]'].includes(host)) {
     throw new TypeError(`the console needs the address the browser will use (its origin), not ${host}`);
@@ -123,15 +130,11 @@ export async function startConsole(options: ConsoleOptions): Promise<ClacksConso
   const secure = options.tls !== undefined;
   let origin = '';
   let hostHeader = '';
-  let cookieName = '';
   let csp = '';
 
   const sessionOf = (request: IncomingMessage): ConsoleSession | undefined => {
-    for (const id of readCookies(request, cookieName)) {
-      const found = sessions.find(id);
-      if (found) return found;
-    }
-    return undefined;
+    const token = request.headers[SESSION_HEADER];
+    return typeof token === 'string' ? sessions.find(token) : undefined;
   };
   const fromOwnOrigin = (request: IncomingMessage): boolean => request.headers.host === hostHeader && request.headers.origin === origin;
 
@@ -147,7 +150,8 @@ export async function startConsole(options: ConsoleOptions): Promise<ClacksConso
       // DNS rebinding, or the right port under another name: either way, not ours to answer.
       return void sendText(response, 421, `This is the Clacks console of ${origin}/ only: open the URL clacks console printed.\n`);
     }
-    const route = new URL(request.url ?? '/', origin).pathname;
+    const route = pathnameOf(request.url);
+    if (route === undefined) return void sendText(response, 400, 'bad request target\n');
     if (route.startsWith('/api/')) {
       if (request.method !== 'POST') return void sendJson(response, 405, { error: 'method', message: 'POST only' }, { allow: 'POST' });
       if (!fromOwnOrigin(request)) return void sendJson(response, 403, { error: 'origin', message: 'requests must come from the console page itself' });
@@ -170,10 +174,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ClacksConso
     if (route === '/api/session') {
       if (!session && typeof body.key === 'string') {
         session = sessions.exchange(body.key);
-        if (session) {
-          response.setHeader('set-cookie', `${cookieName}=${session.id}; HttpOnly; SameSite=Strict; Path=/${secure ? '; Secure' : ''}`);
-          options.onSession?.(consoleUrl());
-        }
+        if (session) options.onSession?.(consoleUrl());
       }
       if (!session) {
         return void sendJson(response, 403, {
@@ -189,6 +190,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ClacksConso
   };
 
   const describeSession = (session: ConsoleSession): Record<string, unknown> => ({
+    token: session.id,
     user: session.credentials?.username ?? null,
     loggedIn: session.credentials !== undefined,
     suggestedUser: options.suggestedUser ?? '',
@@ -239,7 +241,6 @@ export async function startConsole(options: ConsoleOptions): Promise<ClacksConso
   const port = (server.address() as { port: number }).port;
   hostHeader = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   origin = `${secure ? 'https' : 'http'}://${hostHeader}`;
-  cookieName = `clacks-console-${port}`;
   csp = [
     "default-src 'none'",
     "script-src 'self'",
@@ -261,7 +262,8 @@ export async function startConsole(options: ConsoleOptions): Promise<ClacksConso
       path: WEBSOCKET_PATH,
       allowOrigins: [origin],
       // Browsers always send Origin; a handshake without one (not a browser) is refused here too.
-      authorize: (request) => (fromOwnOrigin(request) ? (sessionOf(request)?.credentials ?? false) : false),
+      // The page's password is its session's token: the gateway logs in with the session's credentials.
+      authorize: (request) => (fromOwnOrigin(request) ? (page) => sessions.find(page.password)?.credentials ?? false : false),
       logger,
     });
   } catch (error) {
@@ -305,20 +307,6 @@ async function checkLogin(options: ConsoleOptions, credentials: GatewayCredentia
     if (error instanceof AuthenticationError) return error;
     return error instanceof ClacksError ? error : new Error(String(error));
   }
-}
-
-/**
- * Every value of cookie `name` in the request. Cookies do not keep ports
- * apart: a page of another loopback port can set one of the same name
- * ("cookie tossing"), so each is tried, not only the first.
- */
-function readCookies(request: IncomingMessage, name: string): string[] {
-  const values: string[] = [];
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim());
-  }
-  return values;
 }
 
 /** A JSON object body of at most 16 KiB. */

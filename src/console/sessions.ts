@@ -5,8 +5,9 @@
  * The URL `clacks console` prints carries a key in its fragment
  * (`#key=…`): browsers never send a fragment to a server, put it in a
  * Referer or in the server's logs. The page exchanges the key once, in a
- * POST body, for a session cookie (HttpOnly, SameSite=Strict); a used key is
- * gone, and a new one is made for the next browser. A session holds the
+ * POST body, for a session token (kept in the page's sessionStorage, never
+ * in a cookie: see server.ts); a used key is gone, and a new one is made
+ * for the next browser. A session holds the
  * Clacks credentials the gateway logs in with for its pages: the operator's
  * from the command line, or those typed into the page's login form. They
  * never travel back to a page.
@@ -79,7 +80,7 @@ export class ConsoleSessions {
     return session;
   }
 
-  /** The session of a cookie value, if it is one. */
+  /** The session of a token, if it is one. */
   find(id: string | undefined): ConsoleSession | undefined {
     if (id === undefined || id.length !== 43) return undefined;
     return this.sessions.get(id);

@@ -12,9 +12,9 @@ import type { WebSocket } from 'ws';
 import { openSocket } from '../connection/node-transport.js';
 import { CloseCode } from '../connection/close-codes.js';
 import { LineTooLongError } from '../errors.js';
-import { encodeAuthToken } from '../wire/client-commands.js';
+import { decodeAuthToken, encodeAuthToken } from '../wire/client-commands.js';
 import { checkLines, LineCutter, loginOutcome, replaceLoginLines } from './lines.js';
-import type { GatewayCredentials, ResolvedGatewayOptions } from './options.js';
+import type { GatewayCredentials, GatewayLoginDecision, ResolvedGatewayOptions } from './options.js';
 
 const LF = 0x0a;
 const CRLF = Buffer.from('\r\n');
@@ -44,10 +44,12 @@ export class Bridge {
   private readonly cutter: LineCutter;
   private upstreamPaused = false;
   private browserPaused = false;
+  /** Past the pre-login budget: the page is not read until the server has answered its login. */
+  private loginHold = false;
   private authTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
-  /** With credentials of the gateway's (the `authorize` hook): the login line that replaces the page's. */
-  private readonly loginLine: Buffer | undefined;
+  /** With credentials of the gateway's (the `authorize` hook): the login line that replaces each of the page's, by its token; undefined refuses it. */
+  private readonly loginLine: ((token: string) => Buffer | undefined) | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -56,9 +58,11 @@ export class Bridge {
     private readonly options: ResolvedGatewayOptions,
     private readonly events: BridgeEvents,
     delay: number,
-    login?: GatewayCredentials,
+    login?: GatewayCredentials | GatewayLoginDecision,
   ) {
-    this.loginLine = login ? Buffer.from(`OVERHEAD A ${encodeAuthToken(login.username, login.password)}\r\n`, 'utf8') : undefined;
+    this.loginLine =
+      login &&
+      loginLineFor(login, (error) => this.log('error', `the authorize hook failed at the login of ${address}: ${error instanceof Error ? error.message : String(error)}`));
     this.cutter = new LineCutter(options.maxLineLength);
     setMessageLimit(ws, options.maxPreAuthBytes);
     ws.on('message', (data: Buffer) => this.fromPage(data));
@@ -141,7 +145,7 @@ export class Bridge {
     socket.on('drain', () => {
       if (this.browserPaused) {
         this.browserPaused = false;
-        this.ws.resume();
+        if (!this.loginHold) this.ws.resume();
       }
     });
     socket.on('end', () => this.closePage(CloseCode.normal, 'the Clacks server closed the connection'));
@@ -173,6 +177,10 @@ export class Bridge {
         this.authenticated = true;
         clearTimeout(this.authTimer);
         setMessageLimit(this.ws, messageLimit(this.options.maxLineLength));
+        if (this.loginHold) {
+          this.loginHold = false;
+          if (!this.browserPaused) this.ws.resume();
+        }
         this.events.onLogin(this);
       } else if (outcome === 'failed') this.events.onLoginFailed(this);
     }
@@ -206,12 +214,23 @@ export class Bridge {
       if (this.authenticated) checkLines(data, 0, data.length, this.options.maxLineLength);
       else {
         checkLines(data, 0, data.length, this.options.maxPreAuthLineLength);
+        // Past the budget the page waits for the server's answer to its login: a client that
+        // reconnects pipelines a LISTEN per name behind it. One that never logs in is closed by authTimeout.
         this.preAuthBytes += data.length;
-        if (this.preAuthBytes > this.options.maxPreAuthBytes) {
-          this.closePage(CloseCode.policy, `more than ${this.options.maxPreAuthBytes} bytes before login`);
-          return;
+        if (this.preAuthBytes > this.options.maxPreAuthBytes && !this.loginHold) {
+          this.loginHold = true;
+          this.ws.pause();
         }
-        if (this.loginLine) data = replaceLoginLines(data, this.loginLine);
+        if (this.loginLine) {
+          const replaced = replaceLoginLines(data, this.loginLine);
+          if (!replaced) {
+            this.log('warn', `refused a login from ${this.address}: not authorized`);
+            this.events.onLoginFailed(this); // throttled as a wrong password is
+            this.closePage(CloseCode.unauthorized, 'this connection is not authorized');
+            return;
+          }
+          data = replaced;
+        }
       }
     } catch (error) {
       if (!(error instanceof LineTooLongError)) throw error;
@@ -246,7 +265,7 @@ export class Bridge {
     if (this.closed) return;
     this.finish();
     try {
-      this.ws.close(code, reason.length > 120 ? `${reason.slice(0, 117)}...` : reason);
+      this.ws.close(code, closeReason(reason));
     } catch {
       this.ws.terminate();
     }
@@ -268,9 +287,41 @@ export class Bridge {
     if (this.ws.readyState === this.ws.CLOSED) this.events.onClosed(this);
   }
 
-  private log(level: 'debug' | 'warn', message: string): void {
+  private log(level: 'debug' | 'warn' | 'error', message: string): void {
     this.options.logger(level, message);
   }
+}
+
+/** What replaces the page's login lines: always the same line, or the decision's for each token (undefined: refused). */
+function loginLineFor(login: GatewayCredentials | GatewayLoginDecision, failed: (error: unknown) => void): (token: string) => Buffer | undefined {
+  const lineOf = (credentials: GatewayCredentials): Buffer => Buffer.from(`OVERHEAD A ${encodeAuthToken(credentials.username, credentials.password)}\r\n`, 'utf8');
+  if (typeof login !== 'function') {
+    const line = lineOf(login);
+    return () => line;
+  }
+  return (token) => {
+    const page = decodeAuthToken(token);
+    let decided: GatewayCredentials | false = false;
+    try {
+      if (page) decided = login(page);
+    } catch (error) {
+      failed(error);
+    }
+    return decided ? lineOf(decided) : undefined;
+  };
+}
+
+/** The most bytes of a close frame's reason (RFC 6455: 125 bytes of payload, two for the code); `ws` throws past it. */
+const MAX_REASON_BYTES = 123;
+
+/** `reason` cut to fit a close frame, in UTF-8 bytes (a reason quoting a page's Origin may hold any character). */
+export function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= MAX_REASON_BYTES) return reason;
+  let cut = reason.slice(0, MAX_REASON_BYTES - 3);
+  while (Buffer.byteLength(cut) > MAX_REASON_BYTES - 3) cut = cut.slice(0, -1);
+  // Not half a surrogate pair.
+  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}...`;
 }
 
 /** The largest message from a logged-in page: a line at the limit, with room for more lines. */
@@ -284,8 +335,8 @@ export function messageLimit(maxLineLength: number): number {
  * not logged in could make the gateway hold a 17 MiB message; with it, a
  * frame over the limit is refused (1009) from its header, before its
  * payload is read. The receiver's field is internal to `ws` 8: without it
- * (another version), the server-wide limit and the pre-login budget
- * checked on each message still hold.
+ * (another version), the server-wide limit holds, and the pre-login
+ * budget still stops reading the page after a message that goes over it.
  */
 function setMessageLimit(ws: WebSocket, bytes: number): void {
   const receiver = (ws as unknown as { _receiver?: { _maxPayload?: unknown } })._receiver;

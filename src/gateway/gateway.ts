@@ -11,8 +11,10 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../connection/close-codes.js';
-import { Bridge, messageLimit } from './bridge.js';
-import { resolveGatewayOptions, type GatewayCredentials, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
+import { sourceOf } from '../server/admission.js';
+import { escapeControl, escapeJson } from '../util/escape.js';
+import { Bridge, closeReason, messageLimit } from './bridge.js';
+import { resolveGatewayOptions, type GatewayCredentials, type GatewayLoginDecision, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 
 /** Where a gateway listens. */
 export interface GatewayAddress {
@@ -62,6 +64,19 @@ const MAX_LOGIN_DELAY_MS = 10_000;
 const FAILURE_MEMORY_MS = 10 * 60_000;
 /** Most addresses whose failures are remembered (the oldest are forgotten first). */
 const MAX_REMEMBERED_ADDRESSES = 10_000;
+/** Sockets past `maxConnections` still accepted, so that those pages get a close code (1013) rather than a reset. */
+const SOCKET_SLACK = 64;
+/** How long a socket of the gateway's own listener may take to send its WebSocket request (ms). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** The path of a request's target; undefined when it is no URL (`GET http://[` reaches here: `new URL` throws). */
+export function pathnameOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://gateway').pathname;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Starts a gateway; resolves once it listens (at once when it serves your
@@ -107,7 +122,7 @@ class Gateway implements ClacksGateway {
 
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = this.options.path;
-    if (path !== undefined && new URL(request.url ?? '/', 'http://gateway').pathname !== path) {
+    if (path !== undefined && pathnameOf(request.url) !== path) {
       // Another upgrade handler of a shared server may want it; when there is none, nobody does.
       if (this.ownServer || (this.server?.listenerCount('upgrade') ?? 0) <= 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
@@ -135,7 +150,12 @@ class Gateway implements ClacksGateway {
         response.writeHead(426, { 'content-type': 'text/plain', connection: 'close', upgrade: 'websocket' });
         response.end('net-clacks gateway: connect with a WebSocket (createClient from net-clacks/browser)\n');
       };
-      const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, respond) : createHttpServer(respond);
+      // A WebSocket's HTTP request must come soon; until it has, the socket is no page yet.
+      const timeouts = { headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS, connectionsCheckingInterval: 1_000 };
+      const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...timeouts }, respond) : createHttpServer(timeouts, respond);
+      // Sockets are capped too (Node closes those past it at once): idle ones must not take every
+      // file descriptor of the process. A few past the cap still get a readable refusal (1013).
+      server.maxConnections = options.maxConnections + SOCKET_SLACK;
       this.server = server;
       this.ownServer = true;
       server.on('upgrade', this.onUpgrade);
@@ -184,14 +204,23 @@ class Gateway implements ClacksGateway {
   private accept(ws: WebSocket, request: IncomingMessage): void {
     const options = this.options;
     const origin = request.headers.origin;
-    const address = options.clientAddress(request);
+    let address: string;
+    try {
+      address = options.clientAddress(request);
+    } catch (error) {
+      // A proxy header missing, say: the socket's own address (the proxy's) is the safe count.
+      address = sourceOf('tls', request.socket.remoteAddress);
+      options.logger('error', `the clientAddress hook failed for a connection from ${address}: ${error instanceof Error ? error.message : String(error)}`);
+    }
     // The handshake is completed before refusing, so the page gets a code and reason it can read.
     if (this.closing) return this.refuse(ws, CloseCode.goingAway, 'the gateway is shutting down');
     if (!options.origins.allows(origin)) {
-      options.logger('warn', `refused a connection from ${address}: origin ${JSON.stringify(origin)} is not allowed`);
-      return this.refuse(ws, CloseCode.originRefused, `origin ${origin ?? ''} is not allowed`);
+      // The page's own bytes: cut short, and escaped for logs (JSON leaves DEL, C1 and bidi controls raw).
+      const shown = escapeJson(JSON.stringify((origin ?? '').slice(0, 200)));
+      options.logger('warn', `refused a connection from ${address}: origin ${shown} is not allowed`);
+      return this.refuse(ws, CloseCode.originRefused, `origin ${escapeControl(origin ?? '')} is not allowed`);
     }
-    let login: GatewayCredentials | undefined;
+    let login: GatewayCredentials | GatewayLoginDecision | undefined;
     if (options.authorize) {
       let decision: ReturnType<typeof options.authorize> = false;
       try {
@@ -203,7 +232,7 @@ class Gateway implements ClacksGateway {
         options.logger('warn', `refused a connection from ${address}: not authorized`);
         return this.refuse(ws, CloseCode.unauthorized, 'this connection is not authorized');
       }
-      if (typeof decision === 'object') login = decision;
+      if (typeof decision !== 'boolean') login = decision;
     }
     const counts = this.perAddress.get(address) ?? { open: 0, unauthenticated: 0 };
     if (this.bridges.size >= options.maxConnections) {
@@ -242,7 +271,7 @@ class Gateway implements ClacksGateway {
 
   private refuse(ws: WebSocket, code: number, reason: string): void {
     this.refusedCount++;
-    ws.close(code, reason.slice(0, 120));
+    ws.close(code, closeReason(reason));
     setTimeout(() => ws.terminate(), 2_000).unref();
   }
 

@@ -83,17 +83,21 @@ export function checkLines(bytes: Uint8Array, start: number, end: number, max: n
 
 /**
  * The lines of a message with every login line (`OVERHEAD` with the A flag)
- * replaced by `login` (a whole line, CRLF included); the message itself
- * when it holds none.
+ * replaced by what `replace` makes of its value (the token), a whole line,
+ * CRLF included; the message itself when it holds none; undefined when
+ * `replace` refuses one.
  */
-export function replaceLoginLines(message: Buffer, login: Buffer): Buffer {
+export function replaceLoginLines(message: Buffer, replace: (token: string) => Buffer | undefined): Buffer | undefined {
   let parts: Buffer[] | undefined;
   let start = 0;
   let kept = 0;
   while (start < message.length) {
     const lf = message.indexOf(LF, start);
     const next = lf === -1 ? message.length : lf + 1;
-    if (isLoginLine(message, start, next)) {
+    const token = loginToken(message, start, next);
+    if (token !== undefined) {
+      const login = replace(token);
+      if (!login) return undefined;
       parts ??= [];
       if (kept < start) parts.push(message.subarray(kept, start));
       parts.push(login);
@@ -106,11 +110,13 @@ export function replaceLoginLines(message: Buffer, login: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Whether `bytes[start, end)` is an `OVERHEAD` line whose flags hold A (PROTOCOL.md, "OVERHEAD from a client"). */
-function isLoginLine(bytes: Buffer, start: number, end: number): boolean {
-  if (end - start < 10 || bytes.toString('latin1', start, start + 9) !== 'OVERHEAD ') return false;
+/** The value of `bytes[start, end)` when it is an `OVERHEAD` line whose flags hold A (PROTOCOL.md, "OVERHEAD from a client"). */
+function loginToken(bytes: Buffer, start: number, end: number): string | undefined {
+  if (end - start < 10 || bytes.toString('latin1', start, start + 9) !== 'OVERHEAD ') return undefined;
   const space = bytes.indexOf(0x20, start + 9);
-  return bytes.toString('latin1', start + 9, space === -1 || space > end ? end : space).includes('A');
+  const flagsEnd = space === -1 || space > end ? end : space;
+  if (!bytes.toString('latin1', start + 9, flagsEnd).includes('A')) return undefined;
+  return flagsEnd >= end ? '' : bytes.toString('utf8', flagsEnd + 1, end).replace(/[\r\n]/g, '');
 }
 
 /** The login outcome among whole lines from the server, if they tell it: `OVERHEAD` with flag O, or with flag F. */

@@ -7,6 +7,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { describeTarget, parseClacksUrl, type ResolvedTarget } from '../client/options.js';
+import { sourceOf } from '../server/admission.js';
 import { DEFAULT_MAX_LINE_LENGTH } from '../wire/framing.js';
 import { isLoopback, OriginPolicy } from './origin.js';
 
@@ -23,11 +24,19 @@ export interface GatewayCredentials {
 }
 
 /**
- * What {@link GatewayOptions.authorize} decides for one WebSocket handshake:
- * `true` lets it through (the page logs in itself), `false` refuses it, and
- * credentials let it through logged in by the gateway as that user.
+ * Decides at the page's login, from the user name and password of its
+ * `OVERHEAD A` (which never reach the server): the credentials the gateway
+ * logs in with instead, or `false` to refuse the connection (4001).
  */
-export type GatewayAuthorization = boolean | GatewayCredentials;
+export type GatewayLoginDecision = (page: GatewayCredentials) => GatewayCredentials | false;
+
+/**
+ * What {@link GatewayOptions.authorize} decides for one WebSocket handshake:
+ * `true` lets it through (the page logs in itself), `false` refuses it,
+ * credentials let it through logged in by the gateway as that user, and a
+ * {@link GatewayLoginDecision} lets it through and decides at its login.
+ */
+export type GatewayAuthorization = boolean | GatewayCredentials | GatewayLoginDecision;
 
 /** The Clacks server behind the gateway: a URL without credentials, or where it listens. */
 export type GatewayUpstream = string | { path: string } | { host: string; port?: number };
@@ -76,9 +85,12 @@ export interface GatewayOptions {
    * Credentials let it through and make the gateway log in for the page:
    * every `OVERHEAD` line with the A flag the page sends before it is logged
    * in is replaced with one holding these credentials, so the page needs no
-   * password of its own (it sends any, or an empty one). `clacks console`
-   * does this: the operator's password stays in its process. A hook that
-   * throws refuses the connection.
+   * password of its own (it sends any, or an empty one). A function
+   * decides at the page's login instead: it gets the page's user name and
+   * password (a session token of yours, say, which must not travel in a URL
+   * or a cookie) and returns the credentials to log in with, or `false` to
+   * refuse (4001). `clacks console` does this: the operator's password
+   * stays in its process. A hook that throws refuses the connection.
    */
   authorize?: (request: IncomingMessage) => GatewayAuthorization;
   /** Accept plain `ws://` on a non-loopback address (behind a TLS-terminating proxy). Default `false`. */
@@ -93,7 +105,12 @@ export interface GatewayOptions {
   maxLineLength?: number;
   /** Longest line from the page before it has logged in. Default 64 KiB. */
   maxPreAuthLineLength?: number;
-  /** Most bytes a page may send before it has logged in (handshake plus pipelined LISTENs). Default 1 MiB. */
+  /**
+   * Bytes a page may send before the server has answered its login (the
+   * handshake and what is pipelined behind it, such as a LISTEN per name
+   * after a reconnect); past them the page is not read until it has, and a
+   * single message over this is refused (1009). Default 1 MiB.
+   */
   maxPreAuthBytes?: number;
   /** A page that has not logged in after this long is closed. Default 15,000. */
   authTimeout?: number;
@@ -107,7 +124,7 @@ export interface GatewayOptions {
   heartbeatInterval?: number;
   /** Deadline of the connection to the server (connect and TLS handshake), ms. Default 10,000. */
   upstreamConnectTimeout?: number;
-  /** Which address a connection counts against (default: the socket's remote address). Behind a proxy, read its header here. */
+  /** Which address a connection counts against (default: the socket's remote address; for IPv6, its /64). Behind a proxy, read its header here. */
   clientAddress?: (request: IncomingMessage) => string;
   logger?: GatewayLogger;
 }
@@ -170,7 +187,8 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     highWaterMark: count(options.highWaterMark, 1024 * 1024, 'highWaterMark', 1),
     heartbeatInterval: count(options.heartbeatInterval, 30_000, 'heartbeatInterval', 0),
     upstreamConnectTimeout: count(options.upstreamConnectTimeout, 10_000, 'upstreamConnectTimeout', 1),
-    clientAddress: options.clientAddress ?? ((request) => request.socket.remoteAddress ?? 'unknown'),
+    // An IPv6 /64 counts as one address, as for the server (admission.ts): one host owns a whole /64.
+    clientAddress: options.clientAddress ?? ((request) => sourceOf('tls', request.socket.remoteAddress)),
     authorize: options.authorize,
     logger: options.logger ?? (() => {}),
   };

@@ -107,6 +107,22 @@ describe.skipIf(!executable)('net-clacks/browser in headless Chromium', () => {
     expect(perlCodec.decode(wire as string)).toEqual({ list: [1, 2], nested: { ok: true } });
   });
 
+  it('writes a burst of 30 MB in one tick through the gateway (messages of whole lines, within its limit)', async () => {
+    const state = await page.evaluate(async () => {
+      const globals = globalThis as unknown as PageGlobals;
+      const value = 'v'.repeat(100_000);
+      const writes: Array<Promise<void>> = [];
+      for (let i = 0; i < 300; i++) writes.push(globals.client.store(`browser::burst::${i}`, `${i}:${value}`));
+      await Promise.all(writes);
+      await globals.client.flush();
+      return globals.client.state;
+    });
+    expect(state).toBe('ready');
+    const node = await env.connect('unix');
+    expect(await node.retrieve('browser::burst::299')).toBe(`299:${'v'.repeat(100_000)}`);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).statuses)).toEqual([]); // no loss on the way
+  });
+
   it('sees a reconnected event after the gateway is restarted, and goes on working', async () => {
     await gateway.close();
     await page.waitForFunction(() => (globalThis as unknown as PageGlobals).statuses.includes('disconnected'), undefined, { timeout: 10_000 });

@@ -7,9 +7,11 @@
  * docs/console.png, the README's).
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { WebSocket } from 'ws';
 import { perlCodec, type ClacksClient } from '../../src/index.js';
 import { ROOT, startCli, type Running } from '../cli/cli-process.js';
 import { chromiumPath, launchChromium, warnSkipped } from '../helpers/browser.js';
@@ -99,19 +101,53 @@ describe.skipIf(!executable)('clacks console in headless Chromium', () => {
 
   it('takes the key out of the address bar and never gives the page the password', async () => {
     expect(admin.page.url()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const cookies = await admin.context.cookies();
-    expect(cookies).toHaveLength(1);
-    expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
-    expect(await admin.page.evaluate(() => {
-      const g = globalThis as unknown as { document: { cookie: string }; localStorage: { length: number }; sessionStorage: { length: number } };
-      return [g.document.cookie, g.localStorage.length, g.sessionStorage.length];
-    })).toEqual(['', 0, 0]);
+    // No cookie (the browser would send it to every port of 127.0.0.1): a session token in this tab's sessionStorage.
+    expect(await admin.context.cookies()).toEqual([]);
+    const [cookie, local, token] = await admin.page.evaluate(() => {
+      const g = globalThis as unknown as { document: { cookie: string }; localStorage: { length: number }; sessionStorage: { length: number; getItem(name: string): string | null } };
+      return [g.document.cookie, g.localStorage.length, g.sessionStorage.length === 1 ? g.sessionStorage.getItem('clacks-console-session') : 'more'];
+    });
+    expect([cookie, local]).toEqual(['', 0]);
+    expect(token).toMatch(/^[\w-]{43}$/);
     const login = admin.framesSent.find((frame) => frame.includes('OVERHEAD A'));
-    expect(login).toContain(`OVERHEAD A ${Buffer.from('exampleuser').toString('base64')}:\r\n`); // no password: the gateway logs in
+    // Its password is the session's token, not the Clacks password: the gateway logs in.
+    expect(login).toContain(`OVERHEAD A ${Buffer.from('exampleuser').toString('base64')}:${Buffer.from(token as string).toString('base64')}\r\n`);
     for (const text of [...admin.framesSent, ...admin.apiBodies, await admin.page.content()]) {
       expect(text).not.toContain('unsafepassword');
       expect(text).not.toContain(Buffer.from('unsafepassword').toString('base64'));
     }
+  });
+
+  it("gives a server on another loopback port nothing that opens the console (cookies do not keep ports apart)", async () => {
+    // Any local user may run a web server on 127.0.0.1; the operator's browser sends it the
+    // cookies of 127.0.0.1, the console's included, when it visits.
+    let received = '';
+    const neighbour = createHttpServer((request, response) => {
+      received = request.headers.cookie ?? '';
+      response.end('a neighbour');
+    });
+    await new Promise<void>((resolve) => neighbour.listen(0, '127.0.0.1', resolve));
+    try {
+      const visit = await admin.context.newPage();
+      await visit.goto(`http://127.0.0.1:${(neighbour.address() as { port: number }).port}/`);
+      await visit.close();
+    } finally {
+      neighbour.close();
+    }
+    // The neighbour tries what it got, with the console's own Origin (a non-browser sends any).
+    const origin = new URL(admin.page.url()).origin;
+    const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/clacks`, { headers: { origin, ...(received ? { cookie: received } : {}) } });
+    let text = '';
+    ws.on('message', (data: Buffer) => (text += data.toString('utf8')));
+    ws.on('error', () => {});
+    ws.on('open', () => ws.send(`CLACKS neighbour\r\nOVERHEAD A ${Buffer.from('exampleuser').toString('base64')}:\r\nFLUSH in\r\n`));
+    await new Promise<void>((resolve) => {
+      ws.on('close', () => resolve());
+      setTimeout(resolve, 3000);
+    });
+    ws.terminate();
+    expect(text).not.toContain('Welcome!');
+    expect(text).not.toContain('FLUSHED in');
   });
 
   it('shows the server, the user and the link state', async () => {
@@ -196,6 +232,28 @@ describe.skipIf(!executable)('clacks console in headless Chromium', () => {
     // The sender, named as it named itself (once CLIENTLIST or its CLACKS line told the page).
     await monitored.locator('.source', { hasText: 'console test door' }).waitFor({ timeout: WAIT });
   });
+
+  it('keeps the stream bounded in bytes, not only in lines: 24 SETs of 4 MiB cost the page a few MB', async () => {
+    const { page } = admin;
+    const cdp = await admin.context.newCDPSession(page);
+    const heap = async (): Promise<number> => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      return ((await cdp.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
+    };
+    const before = await heap();
+    const node = await worker('console test big values');
+    const big = 'b'.repeat(4 * 1024 * 1024);
+    for (let i = 0; i < 24; i++) await node.set('console::big', `${i}:${big}`);
+    await node.set('console::big', 'the last one');
+    await node.flush();
+    await page.locator('#stream .entry[data-kind="signal"]', { hasText: 'the last one' }).first().waitFor({ timeout: WAIT * 2 });
+    const grown = (await heap()) - before;
+    await cdp.detach();
+    // The monitor's DEBUG lines held 96 MiB of text; shown, each is cut to a preview.
+    expect(grown).toBeLessThan(16 * 1024 * 1024);
+    const detail = await page.locator('#stream .entry[data-kind="signal"]', { hasText: '23:bbb' }).first().locator('.detail').textContent();
+    expect(detail).toBe(`23:${'b'.repeat(997)}… (4,194,307 characters)`);
+  }, 120_000);
 
   it('filters the stream by name and pauses it', async () => {
     const { page } = admin;
@@ -310,6 +368,10 @@ describe.skipIf(!executable)('clacks console in headless Chromium', () => {
       expect(text).not.toContain(Buffer.from('bar').toString('base64'));
     }
     expect(opened.apiBodies.join('\n')).not.toMatch(/"password"/);
+    // A reload keeps the session (its token is in this tab's sessionStorage): no key, no login form.
+    await page.reload();
+    await connected(page);
+    expect(await page.locator('#server-user').textContent()).toBe('rouser');
 
     // The same URL in another browser: the key is used up.
     const second = await openPage(url);

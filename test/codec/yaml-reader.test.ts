@@ -35,6 +35,24 @@ describe('the compact YAML reader', () => {
     expect(() => loadYamlCompact(many, markPlain)).toThrow(/more than 1000 aliases/);
   });
 
+  it('refuses what aliases would blow up, as the yaml package does: a "billion laughs" of 500 bytes', () => {
+    // Nine levels of ten aliases: 10^9 values to whoever walks the result (JSON.stringify ran 44 s, then failed).
+    let laughs = '---\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
+    for (let level = 1; level < 9; level++) laughs += `a${level}: &a${level} [${Array.from({ length: 10 }, () => `*a${level - 1}`).join(', ')}]\n`;
+    expect(() => loadYamlWithPackage(laughs, markPlain)).toThrow(CodecError);
+    expect(() => loadYamlCompact(laughs, markPlain)).toThrow(CodecError);
+    expect(() => loadYamlCompact(laughs, markPlain)).toThrow(/aliases standing for more than 1000000 values/);
+    // Shared references as Perl dumps them, a thousand uses of one list, are fine.
+    const shared = `---\nlist: &l [${Array.from({ length: 100 }, (_, i) => i).join(', ')}]\nuses: [${Array.from({ length: 999 }, () => '*l').join(', ')}]\n`;
+    expect(loadYamlCompact(shared, markPlain)).toEqual(loadYamlWithPackage(shared, markPlain));
+  });
+
+  it('refuses a document nested too deeply with a CodecError, as the yaml package does', () => {
+    const deep = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+    expect(() => loadYamlWithPackage(deep, markPlain)).toThrow(CodecError);
+    expect(() => loadYamlCompact(deep, markPlain)).toThrow(CodecError);
+  });
+
   it('never sets a prototype from a __proto__ key', () => {
     const value = loadYamlCompact('---\n"__proto__":\n  polluted: yes\n', markPlain) as Record<string, unknown>;
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);

@@ -13,7 +13,7 @@ import { clientRows, permissionsOf, tellsPermissions } from '../../src/console/p
 import { formatAgo, formatDuration, formatRate } from '../../src/console/page/model/format.js';
 import { RateWindow } from '../../src/console/page/model/rates.js';
 import { Ring } from '../../src/console/page/model/ring.js';
-import { debugEntry, matchesFilter, parseCommand } from '../../src/console/page/model/stream.js';
+import { boundedEntry, debugEntry, matchesFilter, parseCommand } from '../../src/console/page/model/stream.js';
 import { encodeForStore, preview, viewValue } from '../../src/console/page/model/values.js';
 import { ROOT } from '../cli/cli-process.js';
 
@@ -95,6 +95,13 @@ describe('stream entries', () => {
     expect(debugEntry('DISCONNECTED', 'cid:9 (0 bytes discarded from outbuffer)')).toMatchObject({ kind: 'disconnected' });
     expect(debugEntry('SERVERCACHE', 'CLEANDELETED=old::key')).toMatchObject({ kind: 'cache', label: 'CLEANDELETED', name: 'old::key' });
     expect(debugEntry('cid:1', 'OVERHEAD A dXNlcg==:c2VjcmV0')).toMatchObject({ label: 'OVERHEAD', detail: 'A ***' });
+  });
+
+  it('keeps at most 1,000 characters of each field, saying how long a cut one was', () => {
+    const entry = boundedEntry(debugEntry('cid:1', `SET ${'n'.repeat(5000)}=${'v'.repeat(2_000_000)}`));
+    expect(entry.name).toBe(`${'n'.repeat(1000)}… (5,000 characters)`);
+    expect(entry.detail).toBe(`${'v'.repeat(1000)}… (2,000,000 characters)`);
+    expect(boundedEntry(debugEntry('cid:1', 'SET Door::Front=open'))).toEqual(debugEntry('cid:1', 'SET Door::Front=open'));
   });
 
   it('filters by a part of the name, whatever its case', () => {

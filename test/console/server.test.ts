@@ -1,11 +1,13 @@
 /**
  * The console's web server from Node, as a hostile neighbour would see it:
  * other Host names (DNS rebinding), other origins (another page on
- * loopback), no key, a used key, no cookie, a non-browser WebSocket. And
- * what a page with a session gets: the gateway logs it in, the password
- * never in a response.
+ * loopback), no key, a used key, no session token, a non-browser WebSocket,
+ * a cookie (which every other loopback port would get too). And what a page
+ * with a session gets: the gateway logs it in, the password never in a
+ * response.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { createConnection } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -68,12 +70,18 @@ function api(consoleServer: ClacksConsole, route: string, body: unknown, headers
 
 const keyOf = (consoleServer: ClacksConsole): string => new URL(consoleServer.url).hash.replace(/^#key=/, '');
 
-/** Opens a session with the current key; the cookie header to send back. */
+/** Opens a session with the current key; its token. */
 async function session(consoleServer: ClacksConsole): Promise<string> {
   const reply = await api(consoleServer, '/api/session', { key: keyOf(consoleServer) });
   expect(reply.status).toBe(200);
-  return (reply.headers['set-cookie']?.[0] ?? '').split(';')[0] as string;
+  return (JSON.parse(reply.body) as { token: string }).token;
 }
+
+/** The header that carries a session's token to the API. */
+const withToken = (token: string): Record<string, string> => ({ 'x-clacks-console-session': token });
+
+/** A page's login line: the session's token is its password. */
+const loginLine = (user: string, token: string): string => `OVERHEAD A ${encodeAuthToken(user, token)}\r\n`;
 
 /** A raw WebSocket to the console's gateway: what it received, and how it closed. */
 function socket(consoleServer: ClacksConsole, headers: Record<string, string>) {
@@ -117,7 +125,7 @@ describe('the console web server', () => {
     }
   });
 
-  it('opens one session per key, from its own origin only, with an HttpOnly SameSite=Strict cookie and no password', async () => {
+  it('opens one session per key, from its own origin only, with a token (no cookie) and no password', async () => {
     const consoleServer = await start();
     const key = keyOf(consoleServer);
     const port = new URL(consoleServer.origin).port;
@@ -133,9 +141,11 @@ describe('the console web server', () => {
 
     const opened = await api(consoleServer, '/api/session', { key });
     expect(opened.status).toBe(200);
-    const cookie = opened.headers['set-cookie']?.[0] ?? '';
-    expect(cookie).toMatch(new RegExp(`^clacks-console-${port}=[\\w-]{43}; HttpOnly; SameSite=Strict; Path=/$`));
+    // Browsers send the cookies of 127.0.0.1 to every port of it: no cookie.
+    expect(opened.headers['set-cookie']).toBeUndefined();
+    const { token } = JSON.parse(opened.body) as { token: string };
     expect(JSON.parse(opened.body)).toEqual({
+      token: expect.stringMatching(/^[\w-]{43}$/),
       user: 'exampleuser',
       loggedIn: true,
       suggestedUser: '',
@@ -144,12 +154,32 @@ describe('the console web server', () => {
       version: expect.any(String),
     });
     expect(opened.body).not.toContain('unsafepassword');
-    // The key is used up; the session cookie is what counts now, and a new key was made.
+    // The key is used up; the session's token is what counts now, and a new key was made.
     expect(await api(consoleServer, '/api/session', { key })).toMatchObject({ status: 403, body: expect.stringContaining('used already') });
-    expect((await api(consoleServer, '/api/session', {}, { cookie: cookie.split(';')[0] as string })).status).toBe(200);
-    // Another loopback port's page may set a cookie of the same name (cookies ignore ports): it does not shadow ours.
-    expect((await api(consoleServer, '/api/session', {}, { cookie: `clacks-console-${port}=${'f'.repeat(43)}; ${cookie.split(';')[0] as string}` })).status).toBe(200);
+    expect((await api(consoleServer, '/api/session', {}, withToken(token))).status).toBe(200);
+    expect((await api(consoleServer, '/api/session', {}, withToken('f'.repeat(43)))).status).toBe(403);
+    // The token as a cookie (what another loopback port's server would be sent) opens nothing.
+    expect((await api(consoleServer, '/api/session', {}, { cookie: `clacks-console-${port}=${token}` })).status).toBe(403);
     expect(keyOf(consoleServer)).not.toBe(key);
+  });
+
+  it('answers a request target that is no URL with 400, and goes on', async () => {
+    const consoleServer = await start();
+    const { host, port } = new URL(consoleServer.origin);
+    for (const [target, upgrade] of [['http://[', ''], ['http://[', 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n']] as const) {
+      const answer = await new Promise<string>((resolve) => {
+        const socket = createConnection(Number(port), '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\n${upgrade}\r\n`));
+        let received = '';
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.toString('latin1');
+          if (received.includes('\r\n\r\n')) socket.destroy();
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(received));
+      });
+      expect(answer, `${target} ${upgrade ? 'upgrade' : ''}`).toMatch(/^HTTP\/1\.1 (400|404) /);
+    }
+    expect((await send(consoleServer.origin, 'GET', '/')).status).toBe(200);
   });
 
   it('tells the CLI when a key was used, with the URL for the next browser', async () => {
@@ -161,43 +191,53 @@ describe('the console web server', () => {
 
   it("bridges a session's WebSocket, logged in by the gateway: the page sends no password", async () => {
     const consoleServer = await start();
-    const cookie = await session(consoleServer);
-    const page = socket(consoleServer, { origin: consoleServer.origin, cookie });
+    const token = await session(consoleServer);
+    const page = socket(consoleServer, { origin: consoleServer.origin });
     await page.opened;
-    page.ws.send(`CLACKS page\r\nOVERHEAD A ${encodeAuthToken('exampleuser', '')}\r\nCLIENTLIST\r\nFLUSH 1\r\n`);
+    page.ws.send(`CLACKS page\r\n${loginLine('exampleuser', token)}CLIENTLIST\r\nFLUSH 1\r\n`);
     await waitFor(() => page.text().includes('FLUSHED 1'), 10_000, 'FLUSHED');
     expect(page.text()).toContain('OVERHEAD O Welcome!');
     expect(page.text()).toContain('CLIENTLISTSTART'); // the main user's manage permission
   });
 
-  it('refuses WebSockets without a session (4001), from another origin (4003), or without an Origin (4001)', async () => {
+  it('refuses WebSockets whose login is no session (4001), from another origin (4003), or without an Origin (4001)', async () => {
     const consoleServer = await start();
-    const cookie = await session(consoleServer);
-    expect((await socket(consoleServer, { origin: consoleServer.origin }).closed).code).toBe(GatewayCloseCode.unauthorized);
-    expect((await socket(consoleServer, { origin: consoleServer.origin, cookie: 'clacks-console-1=forged' }).closed).code).toBe(GatewayCloseCode.unauthorized);
-    expect((await socket(consoleServer, { origin: 'http://127.0.0.1:1', cookie }).closed).code).toBe(GatewayCloseCode.originRefused);
-    expect((await socket(consoleServer, { cookie }).closed).code).toBe(GatewayCloseCode.unauthorized);
+    const token = await session(consoleServer);
+    const loggingIn = (headers: Record<string, string>, line: string) => {
+      const page = socket(consoleServer, headers);
+      void page.opened.then(() => page.ws.send(`CLACKS page\r\n${line}FLUSH 1\r\n`));
+      return page;
+    };
+    for (const line of [loginLine('exampleuser', ''), loginLine('exampleuser', 'f'.repeat(43)), loginLine('exampleuser', 'unsafepassword'), 'OVERHEAD A not-a-token\r\n']) {
+      const page = loggingIn({ origin: consoleServer.origin, cookie: `clacks-console-${new URL(consoleServer.origin).port}=${token}` }, line);
+      expect((await page.closed).code, line).toBe(GatewayCloseCode.unauthorized);
+      expect(page.text(), line).not.toContain('Welcome!');
+    }
+    expect((await loggingIn({ origin: 'http://127.0.0.1:1' }, loginLine('exampleuser', token)).closed).code).toBe(GatewayCloseCode.originRefused);
+    expect((await loggingIn({}, loginLine('exampleuser', token)).closed).code).toBe(GatewayCloseCode.unauthorized);
   });
 
   it('without credentials: a session logs in through the login form (checked against the server, failures slowed down)', async () => {
     const consoleServer = await start({ credentials: undefined, suggestedUser: 'rouser' });
     const opened = await api(consoleServer, '/api/session', { key: keyOf(consoleServer) });
     expect(JSON.parse(opened.body)).toMatchObject({ user: null, loggedIn: false, suggestedUser: 'rouser' });
-    const cookie = (opened.headers['set-cookie']?.[0] ?? '').split(';')[0] as string;
-    expect((await socket(consoleServer, { origin: consoleServer.origin, cookie }).closed).code).toBe(GatewayCloseCode.unauthorized);
+    const { token } = JSON.parse(opened.body) as { token: string };
+    const early = socket(consoleServer, { origin: consoleServer.origin });
+    void early.opened.then(() => early.ws.send(`CLACKS page\r\n${loginLine('rouser', token)}`));
+    expect((await early.closed).code).toBe(GatewayCloseCode.unauthorized); // not logged in yet
     expect((await api(consoleServer, '/api/login', { username: 'rouser', password: 'bar' })).status).toBe(403); // no session
-    const wrong = await api(consoleServer, '/api/login', { username: 'rouser', password: 'wrong' }, { cookie });
+    const wrong = await api(consoleServer, '/api/login', { username: 'rouser', password: 'wrong' }, withToken(token));
     expect(wrong).toMatchObject({ status: 401, body: expect.stringContaining('authentication failed') });
-    expect((await api(consoleServer, '/api/login', { username: 'rouser', password: 'wrong again' }, { cookie })).status).toBe(401);
-    expect(await api(consoleServer, '/api/login', { username: 'rouser', password: 'bar' }, { cookie })).toMatchObject({ status: 429, body: expect.stringContaining('try again in') });
+    expect((await api(consoleServer, '/api/login', { username: 'rouser', password: 'wrong again' }, withToken(token))).status).toBe(401);
+    expect(await api(consoleServer, '/api/login', { username: 'rouser', password: 'bar' }, withToken(token))).toMatchObject({ status: 429, body: expect.stringContaining('try again in') });
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const right = await api(consoleServer, '/api/login', { username: 'rouser', password: 'bar' }, { cookie });
+    const right = await api(consoleServer, '/api/login', { username: 'rouser', password: 'bar' }, withToken(token));
     expect(right.status).toBe(200);
     expect(JSON.parse(right.body)).toMatchObject({ user: 'rouser', loggedIn: true });
     expect(right.body).not.toContain('"bar"');
-    const page = socket(consoleServer, { origin: consoleServer.origin, cookie });
+    const page = socket(consoleServer, { origin: consoleServer.origin });
     await page.opened;
-    page.ws.send('CLACKS page\r\nOVERHEAD A cm91c2Vy:\r\nCLIENTLIST\r\nFLUSH 1\r\n');
+    page.ws.send(`CLACKS page\r\n${loginLine('rouser', token)}CLIENTLIST\r\nFLUSH 1\r\n`);
     await waitFor(() => page.text().includes('FLUSHED 1'), 10_000, 'FLUSHED');
     expect(page.text()).toContain('OVERHEAD O Welcome!');
     expect(page.text()).toContain('OVERHEAD E permission_denied'); // rouser may not list clients
@@ -205,12 +245,11 @@ describe('the console web server', () => {
 
   it('bridges to a TLS server too, for the login form as well', async () => {
     const consoleServer = await start({ upstream: { host: '127.0.0.1', port: env.port }, upstreamTls: { ca: TLS_CERT }, credentials: undefined });
-    const opened = await api(consoleServer, '/api/session', { key: keyOf(consoleServer) });
-    const cookie = (opened.headers['set-cookie']?.[0] ?? '').split(';')[0] as string;
-    expect((await api(consoleServer, '/api/login', { username: 'rwuser', password: 'foo' }, { cookie })).status).toBe(200);
-    const page = socket(consoleServer, { origin: consoleServer.origin, cookie });
+    const { token } = JSON.parse((await api(consoleServer, '/api/session', { key: keyOf(consoleServer) })).body) as { token: string };
+    expect((await api(consoleServer, '/api/login', { username: 'rwuser', password: 'foo' }, withToken(token))).status).toBe(200);
+    const page = socket(consoleServer, { origin: consoleServer.origin });
     await page.opened;
-    page.ws.send('CLACKS page\r\nOVERHEAD A cnd1c2Vy:\r\nSTORE console::tls=yes\r\nRETRIEVE console::tls\r\nFLUSH 1\r\n');
+    page.ws.send(`CLACKS page\r\n${loginLine('rwuser', token)}STORE console::tls=yes\r\nRETRIEVE console::tls\r\nFLUSH 1\r\n`);
     await waitFor(() => page.text().includes('FLUSHED 1'), 10_000, 'FLUSHED');
     expect(page.text()).toContain('RETRIEVED console::tls=yes');
   });

@@ -6,7 +6,7 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
-import { createServer as createNetServer, type Socket } from 'node:net';
+import { createConnection, createServer as createNetServer, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -199,6 +199,59 @@ describe('what the gateway lets through', () => {
     expect(gw.stats().refused).toBe(1);
   });
 
+  it('survives an Origin of non-ASCII bytes and control characters: refused with a reason of at most 123 bytes, logged escaped', async () => {
+    // A close reason over 123 bytes throws in `ws`: 100 chars of latin1 are 200 bytes of UTF-8.
+    const logged: string[] = [];
+    const gw = await gateway({ logger: (level, message) => logged.push(`${level}: ${message}`) });
+    const origin = Buffer.concat([Buffer.from('http://'), Buffer.alloc(100, 0xe9), Buffer.from([0x9b, 0x32, 0x4a])]); // é×100, then CSI 2J (C1: clear the screen)
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = createConnection(gw.address?.port as number, '127.0.0.1', () => {
+        socket.write(
+          Buffer.concat([
+            Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: '),
+            origin,
+            Buffer.from('\r\n\r\n'),
+          ]),
+        );
+      });
+      let received = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(received.toString('latin1')));
+      setTimeout(() => socket.destroy(), 3000);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 101 /);
+    // The close frame: 0x88, its length, the code 4003, the reason.
+    const frame = Buffer.from(raw.slice(raw.indexOf('\r\n\r\n') + 4), 'latin1');
+    expect(frame[0]).toBe(0x88);
+    expect(frame.readUInt16BE(2)).toBe(GatewayCloseCode.originRefused);
+    expect(frame[1]).toBeLessThanOrEqual(125);
+    const warning = logged.find((line) => line.includes('origin')) ?? '';
+    expect(warning).toContain('\\u009b2J');
+    expect(warning).not.toMatch(/[\x7f-\x9f]/);
+    // And the gateway still works.
+    const page = rawPage(gw);
+    await waitFor(() => page.text().startsWith('CLACKS '));
+  });
+
+  it('answers a request target that is no URL with 404 (on a path of its own), and goes on', async () => {
+    const gw = await gateway({ path: '/clacks' });
+    for (const target of ['http://[', '//[::1']) {
+      const answer = await new Promise<string>((resolve) => {
+        const socket = createConnection(gw.address?.port as number, '127.0.0.1', () =>
+          socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`),
+        );
+        let received = '';
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(received));
+      });
+      expect(answer, target).toMatch(/^HTTP\/1\.1 404 /);
+    }
+    const page = rawPage(gw); // its URL ends in /clacks
+    await waitFor(() => page.text().startsWith('CLACKS '));
+  });
+
   it('with an allowlist, exactly its origins (and its wildcard subdomains)', async () => {
     const gw = await gateway({ allowOrigins: ['https://app.example.org', 'https://*.example.com'] });
     for (const origin of ['https://app.example.org', 'https://a.b.example.com']) {
@@ -217,17 +270,26 @@ describe('what the gateway lets through', () => {
     await expect(startGateway({ upstream: 'ws://127.0.0.1:1/' })).rejects.toThrow(/not another gateway/);
   });
 
-  it('holds line limits from the page: before login (1008) and after (1009)', async () => {
-    const gw = await gateway({ maxLineLength: 4096, maxPreAuthLineLength: 256, maxPreAuthBytes: 2048 });
+  it('holds line limits from the page: before login (1008) and after (1009); past the pre-login budget, reads on only after login', async () => {
+    const gw = await gateway({ maxLineLength: 4096, maxPreAuthLineLength: 256, maxPreAuthBytes: 2048, authTimeout: 2000 });
     const early = rawPage(gw);
     await early.opened;
     early.ws.send(`CLACKS ${'x'.repeat(300)}\r\n`);
     expect(await early.closed).toEqual({ code: 1008, reason: 'a line over 256 bytes before login' });
 
+    // No login, then more than the budget: the gateway stops reading, and the login deadline ends it.
     const chatty = rawPage(gw);
     await chatty.opened;
     for (let i = 0; i < 20; i++) chatty.ws.send(`NOTIFY ${'n'.repeat(150)}\r\n`);
-    expect(await chatty.closed).toEqual({ code: 1008, reason: 'more than 2048 bytes before login' });
+    expect(await chatty.closed).toEqual({ code: 1008, reason: 'not logged in within 2000 ms' });
+
+    // A login with more than the budget behind it: held until the server welcomes it, then read on.
+    const pipelined = rawPage(gw);
+    await pipelined.opened;
+    pipelined.ws.send(`CLACKS pipelined\r\nOVERHEAD A ${encodeAuthToken('exampleuser', 'unsafepassword')}\r\n`);
+    for (let i = 0; i < 20; i++) pipelined.ws.send(`NOTIFY ${'n'.repeat(150)}\r\n`);
+    pipelined.ws.send('FLUSH after-the-budget\r\n');
+    await waitFor(() => pipelined.text().includes('FLUSHED after-the-budget'));
 
     const page = rawPage(gw);
     page.login();
@@ -254,6 +316,24 @@ describe('what the gateway lets through', () => {
     const event = await nextMatching(big, (e) => e.type === 'set');
     expect(event.type === 'set' && event.value.length).toBe(2 * 1024 * 1024);
     big.unsubscribe();
+  });
+
+  it('a reconnect that pipelines more than the pre-login budget behind its login (a LISTEN per name) gets in', async () => {
+    // The client sends CLACKS, OVERHEAD A and a LISTEN for every name at once, before the server answers.
+    const gw = await gateway();
+    const client = await connect(urlOf(gw));
+    const names = Array.from({ length: 12_000 }, (_, i) => `gateway::many::${String(i).padStart(5, '0')}::${'n'.repeat(80)}`);
+    const subscription = client.subscribe(names);
+    await subscription.ready; // 1.3 MB of LISTEN lines (the budget is 1 MiB), sent after login
+    const status = client.status();
+    await env.restart();
+    await nextMatching(status, (e: StatusEvent) => e.type === 'reconnected', 20_000);
+    await client.flush();
+    const other = await env.connect('unix');
+    await other.set(names[11_999] as string, 'still listened to');
+    const event = await nextMatching(subscription, (e) => e.type === 'set');
+    expect(event).toEqual({ type: 'set', name: names[11_999], value: 'still listened to' });
+    subscription.unsubscribe();
   });
 
   it('holds the line limit from the server (1009); the client takes it as a loss', async () => {
@@ -300,6 +380,35 @@ describe('what the gateway lets through', () => {
     await second.opened;
     expect(await rawPage(unauthenticated).closed).toEqual({ code: 1013, reason: 'too many connections from your address are not logged in' });
     expect(unauthenticated.stats()).toMatchObject({ connections: 2, authenticated: 1, refused: 1 });
+  });
+
+  it('caps sockets too, not only WebSockets: idle TCP connections past the cap are closed at once', async () => {
+    // Sockets that never finish their HTTP request are no WebSocket yet; uncapped, they could take
+    // every file descriptor of the process (with serve --ws, the server's own listeners too).
+    const gw = await gateway({ maxConnections: 2 });
+    const sockets: Socket[] = [];
+    let closed = 0;
+    cleanups.push(() => {
+      for (const socket of sockets) socket.destroy();
+    });
+    for (let i = 0; i < 200; i++) {
+      const socket = createConnection(gw.address?.port as number, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.on('close', () => closed++);
+      sockets.push(socket);
+    }
+    await waitFor(() => closed >= 200 - 2 - 64, 10_000, 'sockets past the cap to be closed');
+    for (const socket of sockets) socket.destroy();
+    // The gateway sees them go a moment later: a page retries, as a client does after a reset.
+    let page = rawPage(gw);
+    await waitFor(
+      () => {
+        if (page.ws.readyState === WebSocket.CLOSED) page = rawPage(gw);
+        return page.text().startsWith('CLACKS ');
+      },
+      10_000,
+      'a page after the flood',
+    );
   });
 
   it('holds back new connections from an address after repeated login failures', async () => {
@@ -356,6 +465,52 @@ describe('the authorize hook', () => {
     await admin.store('gateway::authorized', 'OVERHEAD A stays a value');
     await admin.flush();
     expect(await client.retrieve('gateway::authorized')).toBe('OVERHEAD A stays a value');
+  });
+
+  it('with a decision at login: the page\'s password goes to the hook, which names the user to log in as; refused logins get 4001', async () => {
+    const logged: string[] = [];
+    const seen: string[] = [];
+    const gw = await gateway({
+      authorize: () => (page) => {
+        seen.push(`${page.username}:${page.password}`);
+        if (page.password === 'explode') throw new Error('session store down');
+        return page.password === 'session-token' ? { username: 'rouser', password: 'bar' } : false;
+      },
+      logger: (level, message) => logged.push(`${level}: ${message}`),
+    });
+    const page = rawPage(gw);
+    page.login('anyone', 'session-token');
+    page.opened.then(() => page.ws.send('STORE gateway::decided=no\r\nFLUSH 1\r\n'), () => {});
+    await waitFor(() => page.text().includes('FLUSHED 1'));
+    expect(page.text()).toContain('OVERHEAD O Welcome!');
+    expect(page.text()).toContain('OVERHEAD E permission_denied'); // logged in as rouser, with rouser's password instead of the page's
+    for (const password of ['wrong', 'explode']) {
+      const refused = rawPage(gw);
+      refused.login('anyone', password);
+      expect(await refused.closed).toEqual({ code: GatewayCloseCode.unauthorized, reason: 'this connection is not authorized' });
+      expect(refused.text()).not.toContain('Welcome!');
+    }
+    expect(seen).toEqual(['anyone:session-token', 'anyone:wrong', 'anyone:explode']);
+    // Refused by the hook counts as a failed login: guessing its tokens is throttled as passwords are.
+    for (const password of ['guess-1', 'guess-2']) {
+      const refused = rawPage(gw);
+      refused.login('anyone', password);
+      await refused.closed;
+    }
+    expect(gw.stats().throttled).toBe(1);
+    expect(logged.some((line) => line.startsWith('error: the authorize hook failed at the login') && line.includes('session store down'))).toBe(true);
+  });
+
+  it('a clientAddress hook that throws counts the page against its socket address, and is logged', async () => {
+    const logged: string[] = [];
+    const gw = await gateway({
+      clientAddress: (request) => (request.headers['x-forwarded-for'] as string).split(',')[0] as string,
+      logger: (level, message) => logged.push(`${level}: ${message}`),
+    });
+    const page = rawPage(gw); // no X-Forwarded-For
+    await waitFor(() => page.text().startsWith('CLACKS '));
+    expect(logged.some((line) => line.startsWith('error: the clientAddress hook failed'))).toBe(true);
+    expect(logged).toContain('debug: connection from 127.0.0.1');
   });
 
   it('a hook that throws refuses the connection and is logged', async () => {
@@ -456,6 +611,22 @@ describe('backpressure', () => {
 });
 
 describe('the WebSocket transport', () => {
+  it('sends a burst written behind backpressure as messages the gateway takes: 30 MB of STOREs in one tick arrive', async () => {
+    // Everything queued while the transport waits for a drain is written at once; as one
+    // message it was over the gateway's message limit (the line limit plus 1 MiB): closed with 1009.
+    const gw = await gateway();
+    const client = await connect(urlOf(gw), { reconnect: false });
+    const value = 'v'.repeat(100_000);
+    const writes: Array<Promise<void>> = [];
+    for (let i = 0; i < 300; i++) writes.push(client.store(`gateway::burst::${i}`, `${i}:${value}`));
+    await Promise.all(writes);
+    await client.flush();
+    const node = await env.connect('unix');
+    expect(await node.retrieve('gateway::burst::0')).toBe(`0:${value}`);
+    expect(await node.retrieve('gateway::burst::299')).toBe(`299:${value}`);
+    expect(client.state).toBe('ready');
+  });
+
   it('reads a greeting that arrives in the same packet as the handshake response', async () => {
     // A scripted gateway: the 101 response and the first frame in one write, so the
     // WebSocket emits `open` and `message` in one tick, before the client's code runs.

@@ -30,6 +30,8 @@ export function serverWords(error: ClacksError): string {
 
 /** What the console knows about its session (from /api/session). */
 export interface SessionInfo {
+  /** The session's token: the page's password toward the console's gateway, which logs in with the session's credentials. */
+  token: string;
   user: string | null;
   loggedIn: boolean;
   suggestedUser: string;
@@ -56,13 +58,13 @@ export class Link {
     });
   }
 
-  /** Connects through the gateway; the gateway logs in for the page (the page has no password). */
+  /** Connects through the gateway, with the session's token as the password; the gateway logs in for the page (the page has no Clacks password). */
   static async open(session: SessionInfo, onStrayError: (message: string) => void): Promise<Link> {
     const random = Array.from(crypto.getRandomValues(new Uint8Array(3)), (byte) => byte.toString(16).padStart(2, '0')).join('');
     const name = `clacks console ${session.version} (${random})`;
     const client = await createClient(session.websocket, {
       username: session.user ?? 'console',
-      password: '',
+      password: session.token,
       name,
       remembrance: false,
       offlineQueue: false,

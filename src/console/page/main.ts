@@ -1,6 +1,8 @@
 /**
  * The console page: opens its session (the one-time key of the URL's
- * fragment, exchanged once for a cookie), asks for credentials when the
+ * fragment, exchanged once for a token kept in this tab's sessionStorage,
+ * never in a cookie: the browser would send a cookie to every other port
+ * of the console's host too), asks for credentials when the
  * console has none, connects through the console's gateway, and runs the
  * dashboard: header, clients, cache, traffic.
  * @module
@@ -27,10 +29,15 @@ const KEYS_EVERY_MS = 5000;
 const BIG_CACHE = 20_000;
 
 const app = document.getElementById('app') as HTMLElement;
+/** Where this tab keeps its session's token (sessionStorage is this origin's alone, port included). */
+const TOKEN_ITEM = 'clacks-console-session';
 
-/** POSTs JSON to the console's own API: the status and the body. */
+/** POSTs JSON to the console's own API, with the session's token when there is one: the status and the body. */
 async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), credentials: 'same-origin', cache: 'no-store' });
+  const token = sessionStorage.getItem(TOKEN_ITEM);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token !== null) headers['x-clacks-console-session'] = token;
+  const response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
   let parsed: Record<string, unknown> = {};
   try {
     parsed = (await response.json()) as Record<string, unknown>;
@@ -52,10 +59,12 @@ async function boot(): Promise<void> {
     return;
   }
   if (answer.status !== 200) {
+    if (key === undefined) sessionStorage.removeItem(TOKEN_ITEM); // the console no longer knows it (restarted)
     replace(app, lockedScreen(String(answer.body.message ?? `the console answered ${answer.status}`)));
     return;
   }
   let session = answer.body as unknown as SessionInfo;
+  sessionStorage.setItem(TOKEN_ITEM, session.token);
   if (!session.loggedIn) {
     session = await new Promise<SessionInfo>((resolve) => {
       replace(

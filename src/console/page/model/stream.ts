@@ -27,6 +27,24 @@ export interface StreamEntry {
 /** An entry before the stream numbers and times it. */
 export type EntryFields = Omit<StreamEntry, 'seq' | 'time'>;
 
+/** The most characters of a field an entry keeps (a value may be 16 MiB; the stream shows a line of it). */
+export const MAX_FIELD_CHARS = 1000;
+
+/**
+ * An entry's fields, each at most {@link MAX_FIELD_CHARS} characters (a cut
+ * one says how long it was), and each a string of its own: a slice of a
+ * long line (`name` of `SET name=<16 MiB>`) would keep the whole line alive.
+ * Kept entries so cost the page a bounded number of bytes, not only of lines.
+ */
+export function boundedEntry(entry: EntryFields): EntryFields {
+  return { kind: entry.kind, label: bounded(entry.label), source: bounded(entry.source), name: bounded(entry.name), detail: bounded(entry.detail) };
+}
+
+function bounded(text: string): string {
+  if (text.length <= MAX_FIELD_CHARS) return [...text].join('');
+  return `${[...text.slice(0, MAX_FIELD_CHARS)].join('')}… (${text.length.toLocaleString('en-US')} characters)`;
+}
+
 /** Command words that send a signal (counted as events per second). */
 const SIGNALS = new Set(['SET', 'NOTIFY', 'SETANDSTORE']);
 

@@ -8,7 +8,7 @@
 import { h, replace, setText } from '../dom.js';
 import { formatClock, formatCount } from '../model/format.js';
 import { Ring } from '../model/ring.js';
-import { matchesFilter, type EntryFields, type StreamEntry } from '../model/stream.js';
+import { boundedEntry, matchesFilter, type EntryFields, type StreamEntry } from '../model/stream.js';
 import { button, panel } from './common.js';
 import type { RateChart } from './chart.js';
 
@@ -70,9 +70,9 @@ export class TrafficView {
     this.updateStatus();
   }
 
-  /** Adds an entry, numbered and timed now. */
+  /** Adds an entry (its fields cut to a bounded length), numbered and timed now. */
   push(entry: EntryFields): void {
-    this.ring.push({ ...entry, seq: ++this.seq, time: Date.now() });
+    this.ring.push({ ...boundedEntry(entry), seq: ++this.seq, time: Date.now() });
     if (this.paused) {
       this.missed++;
       this.updateStatus();
