@@ -13,6 +13,8 @@ import { CacheCleaner } from './cache-cleaner.js';
 import { epochSeconds } from './clock.js';
 import { Hub } from './hub.js';
 import { openListener, type BoundListener, type ServerAddress } from './listeners.js';
+import { ProcessMetrics } from './metrics/process-metrics.js';
+import { formatMetrics, takeSnapshot } from './metrics/snapshot.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 import { Persister } from './persistence/persister.js';
 import type { ServerStats, ServerUsage } from './stats.js';
@@ -30,6 +32,18 @@ export interface ClacksServer {
    * peaks over from the current figures (after reading them).
    */
   usage(options?: { resetPeaks?: boolean }): ServerUsage;
+  /**
+   * The server's metrics in the Prometheus text format (version 0.0.4),
+   * for `GET /metrics`: connections by state, clients by user, lines by
+   * command, events delivered, bytes in and out, drops and refusals by
+   * reason, logins, buffers, the cache's keys, tombstones and bytes, saves,
+   * and the process's CPU, memory and event loop delay. Serve it with
+   * {@link startMetricsServer}, or from your own HTTP server with the
+   * Content-Type {@link PROMETHEUS_CONTENT_TYPE}. Costs O(clients) per call;
+   * the first call starts sampling the event loop delay (each call reports
+   * the delays since the previous one).
+   */
+  metrics(): string;
   /**
    * Sends `QUIT` to every client, stops listening, removes Unix socket files,
    * saves the cache, and resolves once every socket is gone. Idempotent.
@@ -98,6 +112,9 @@ class RunningServer implements ClacksServer {
   private sweepTimer: NodeJS.Timeout | undefined;
   private shutdownTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
+  private readonly startedAt = Date.now();
+  /** Started by the first `metrics()`. */
+  private processMetrics: ProcessMetrics | undefined;
   readonly closed: Promise<void>;
   private settleClosed: (outcome: Promise<void>) => void = () => {};
 
@@ -133,6 +150,12 @@ class RunningServer implements ClacksServer {
 
   usage(options: { resetPeaks?: boolean } = {}): ServerUsage {
     return this.hub.usage(this.admission, options.resetPeaks === true);
+  }
+
+  metrics(): string {
+    this.processMetrics ??= new ProcessMetrics();
+    // Interclacks: pass `() => <this server's links as LinkMetrics>` as takeSnapshot's 4th argument, and the link gauges follow.
+    return formatMetrics(takeSnapshot(this.hub, this.usage(), this.startedAt), this.processMetrics.read());
   }
 
   async listen(): Promise<void> {
@@ -214,6 +237,7 @@ class RunningServer implements ClacksServer {
 
   private async shutDown(): Promise<void> {
     clearInterval(this.sweepTimer);
+    this.processMetrics?.close();
     this.hub.logins.close();
     clearTimeout(this.shutdownTimer);
     this.cleaner.stop();
