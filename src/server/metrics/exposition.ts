@@ -16,7 +16,7 @@
  * @module
  */
 
-/** The Content-Type of what {@link formatExposition} writes. */
+/** The Content-Type of the Prometheus text format (version 0.0.4) that `server.metrics()` returns. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** The metric types this server exposes. */
