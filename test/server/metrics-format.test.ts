@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { escapeHelp, escapeLabelValue, formatExposition, formatValue, PROMETHEUS_CONTENT_TYPE, type MetricFamily } from '../../src/server/metrics/exposition.js';
-import { COMMAND_SLOT, countsByWord, newCommandCounts } from '../../src/server/metrics/command-counts.js';
+import { COMMAND_WORDS, commandSlot, countsByWord, newCommandCounts } from '../../src/server/metrics/command-counts.js';
+import type { ClientCommandType } from '../../src/wire/index.js';
 import { checkMetricsOptions, isLoopbackHost } from '../../src/server/metrics/metrics-server.js';
 import { processFamilies, type ProcessFigures } from '../../src/server/metrics/process-metrics.js';
 import { serverFamilies, type MetricsSnapshot } from '../../src/server/metrics/server-metrics.js';
@@ -84,15 +85,20 @@ describe('the exposition format (0.0.4)', () => {
 
 describe('per-command counts', () => {
   it('have one slot per command type, labelled with the command word', () => {
+    const types = Object.keys(COMMAND_WORDS) as ClientCommandType[];
     const counts = newCommandCounts();
-    counts[COMMAND_SLOT.retrieve]! += 3;
-    counts[COMMAND_SLOT.unknown]!++;
+    expect(counts.length).toBe(types.length);
+    // Every type has its own slot, and the slots are 0 … n-1.
+    expect(types.map(commandSlot).sort((a, b) => a - b)).toEqual(types.map((_, index) => index));
+    counts[commandSlot('retrieve')]! += 3;
+    counts[commandSlot('unknown')]!++;
+    counts[commandSlot('clientdisconnect')]! += 2;
     const words = new Map(countsByWord(counts));
+    expect(words.size).toBe(types.length);
     expect(words.get('RETRIEVE')).toBe(3);
     expect(words.get('unknown')).toBe(1);
+    expect(words.get('CLIENTDISCONNECT')).toBe(2);
     expect(words.get('STORE')).toBe(0);
-    expect(words.size).toBe(counts.length);
-    expect(new Set(Object.values(COMMAND_SLOT)).size).toBe(counts.length);
   });
 });
 
@@ -131,7 +137,7 @@ function snapshot(overrides: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
     streaming: false,
   });
   const commands = newCommandCounts();
-  commands[COMMAND_SLOT.store] = 4;
+  commands[commandSlot('store')] = 4;
   return {
     version: '1.2.3',
     serverInfo: 'net-clacks 1.2.3',
