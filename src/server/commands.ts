@@ -8,7 +8,7 @@ import { encodeServerLine, parseClientCommand, type ClientCommand } from '../wir
 import { authenticate } from './auth.js';
 import type { ClientConnection } from './client-connection.js';
 import type { Hub } from './hub.js';
-import { commandSlot } from './metrics/command-counts.js';
+import { countCommand } from './metrics/command-counts.js';
 import { handleOverhead } from './overhead.js';
 import { requiredPermission } from './permissions.js';
 import { clientListStream } from './reply-stream.js';
@@ -17,7 +17,7 @@ const PERMISSION_DENIED = encodeServerLine({ type: 'overhead', flags: 'E', value
 
 export function handleLine(hub: Hub, client: ClientConnection, line: string): void {
   const command = parseClientCommand(line);
-  hub.commandCounts[commandSlot(command.type)]!++;
+  countCommand(hub.commandCounts, command.type);
   if (client.user === undefined) return handleBeforeLogin(hub, client, command);
 
   // Monitors see every line of a logged-in client, but never credentials
