@@ -5,6 +5,7 @@
  * `--config` reads the reference server's XML config; flags override it.
  * Durations on the command line are in seconds, like the reference server's
  * configuration. Users come from serve-users.ts, limits from serve-limits.ts,
+ * the metrics endpoint (`--metrics HOST:PORT`) from serve-metrics.ts,
  * the rest of the settings from serve-config.ts.
  *
  * `--ws HOST:PORT` adds a WebSocket listener for web pages. It is the
@@ -21,13 +22,14 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startGateway, type ClacksGateway } from '../gateway/index.js';
 import { applySocketMode, ConfigError, describeSettings, toServerOptions, type ServeSettings } from '../server/config/index.js';
-import { startServer, type ClacksServer, type ServerOptions, type UserOptions } from '../server/index.js';
+import { startMetricsServer, startServer, type ClacksServer, type MetricsServerOptions, type ServerOptions, type UserOptions } from '../server/index.js';
 import { addWebSocketOptions, gatewayOptionsFrom, parseListen, type WebSocketFlags } from './gateway.js';
 import { serveSettings, UsageError, type SettingsFlags } from './serve-config.js';
 import { addLimitOptions, limitsFrom } from './serve-limits.js';
+import { addMetricsOptions, metricsOptionsFrom, type MetricsFlags } from './serve-metrics.js';
 import { collectUsers, describeUsers, USERS_VARIABLE, UsersError } from './serve-users.js';
 
-interface ServeFlags extends Omit<SettingsFlags, 'user'>, WebSocketFlags {
+interface ServeFlags extends Omit<SettingsFlags, 'user'>, WebSocketFlags, MetricsFlags {
   cert?: string;
   key?: string;
   /** `--user` as typed; parsed by serve-users.ts (so that a bad one is reported without its password). */
@@ -80,13 +82,15 @@ export function serveCommand(): Command {
     .option('-q, --quiet', 'print only errors');
   // The gateway's flags (--allow-origin, …): --cert/--key are the ones above,
   // --max-connections and --max-line-length the server's limits below.
-  return addLimitOptions(addWebSocketOptions(command, false, false)).action((flags: ServeFlags, self: Command) => serve(flags, self));
+  return addMetricsOptions(addLimitOptions(addWebSocketOptions(command, false, false))).action((flags: ServeFlags, self: Command) => serve(flags, self));
 }
 
 async function serve(flags: ServeFlags, command: Command): Promise<void> {
   let settings: ServeSettings;
   let options: ServerOptions;
+  let metricsOptions: MetricsServerOptions | undefined;
   try {
+    metricsOptions = metricsOptionsFrom(flags);
     // Users on the command line replace the config's; $CLACKS_USERS is the last resort.
     const fromFlags = collectUsers(flags, {}).users;
     settings = serveSettings(
@@ -151,6 +155,15 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     if (!flags.quiet) console.log(`clacks: listening on ${where}`);
   }
   if (gateway && !flags.quiet) console.log(`clacks: listening on ${gateway.address?.url ?? '?'} (WebSocket, for web pages)`);
+  if (metricsOptions) {
+    const metrics = await startMetricsServer(server, metricsOptions).catch(async (error: unknown) => {
+      await gateway?.close();
+      await server.close().catch(() => {});
+      removePrivateDir();
+      return fail(`cannot serve the metrics on ${metricsOptions.host}:${metricsOptions.port}: ${error instanceof Error ? error.message : String(error)}`, 2);
+    });
+    if (!flags.quiet) console.log(`clacks: metrics on ${metrics.url}`);
+  }
   if (!flags.quiet) for (const line of describeUsers(options.users)) console.log(`clacks: ${line}`);
   if (!flags.quiet && options.master !== undefined) {
     const master = server.links().find((link) => link.role === 'master');

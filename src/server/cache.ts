@@ -42,10 +42,22 @@ export interface CacheSnapshot {
   close(): void;
 }
 
+/** What the cache holds, kept up to date with every change (never by walking the cache). */
+export interface CacheFigures {
+  /** Live entries: what RETRIEVE finds and KEYLIST lists. */
+  keys: number;
+  /** Tombstones left by REMOVE, until the cleanup drops them. */
+  tombstones: number;
+  /** Bytes of the names and values held, tombstones' names included (one byte per char), without per-entry overhead. */
+  bytes: number;
+}
+
 export class Cache {
   private entries = new Map<string, CacheEntry>();
   /** Bumped on every change, so persistence knows whether there is anything to save. */
   version = 0;
+  /** Maintained by every change (see {@link CacheFigures}); read it, never write it. */
+  readonly figures: CacheFigures = { keys: 0, tombstones: 0, bytes: 0 };
   private readonly now: Clock;
   /** While a snapshot is open: the map it reads, and the entries of that map as they were before they changed. */
   private snapshotMap: Map<string, CacheEntry> | undefined;
@@ -66,7 +78,8 @@ export class Cache {
   get(name: string): string | undefined {
     const entry = this.entries.get(name);
     if (entry === undefined || entry.deleted) return undefined;
-    this.put(name, { data: entry.data, cachetime: entry.cachetime, accesstime: this.now(), deleted: false });
+    // Same data, same liveness: nothing to account for.
+    this.replace(name, { data: entry.data, cachetime: entry.cachetime, accesstime: this.now(), deleted: false }, entry);
     return entry.data;
   }
 
@@ -90,7 +103,9 @@ export class Cache {
   /** INCREMENT (or DECREMENT with `decrement`) by `step`, with Perl's arithmetic; a tombstone counts as 0. */
   step(name: string, step: string | undefined, decrement: boolean): void {
     const entry = this.entries.get(name);
-    this.set(name, applyStep(entry === undefined || entry.deleted ? undefined : entry.data, step, decrement));
+    const now = this.now();
+    const data = applyStep(entry === undefined || entry.deleted ? undefined : entry.data, step, decrement);
+    this.put(name, { data, cachetime: now, accesstime: now, deleted: false }, entry);
   }
 
   /**
@@ -101,7 +116,7 @@ export class Cache {
   applySynced(name: string, entry: CacheEntry): boolean {
     const ours = this.entries.get(name);
     if (ours !== undefined && !(entry.cachetime > ours.cachetime)) return false;
-    this.put(name, entry.deleted ? { ...entry, data: '' } : entry);
+    this.put(name, entry.deleted ? { ...entry, data: '' } : entry, ours);
     return true;
   }
 
@@ -109,6 +124,7 @@ export class Cache {
   clear(): void {
     // A new map rather than clear(): a save that is reading the old one keeps reading it.
     this.entries = new Map();
+    this.recount();
     this.version++;
   }
 
@@ -140,6 +156,7 @@ export class Cache {
   /** Replaces the content (loading a saved file). */
   load(entries: Iterable<readonly [string, CacheEntry]>): void {
     this.entries = new Map(entries);
+    this.recount();
     this.version++;
   }
 
@@ -153,6 +170,7 @@ export class Cache {
     if (this.snapshotMap === this.entries) throw new Error('Cache.purge while a snapshot is open');
     if (this.entries.get(name) !== entry) return false;
     this.entries.delete(name);
+    this.account(name, entry, -1);
     this.version++;
     return true;
   }
@@ -198,13 +216,33 @@ export class Cache {
     return run;
   }
 
-  private put(name: string, entry: CacheEntry): void {
+  /** Stores `entry` in place of `previous` (the entry the map holds for `name` now, if the caller has it at hand). */
+  private put(name: string, entry: CacheEntry, previous: CacheEntry | undefined = this.entries.get(name)): void {
+    if (previous !== undefined) this.account(name, previous, -1);
+    this.account(name, entry, 1);
+    this.replace(name, entry, previous);
+  }
+
+  /** Stores `entry` without accounting: `previous` counted the same (a RETRIEVE only moves `accesstime`). */
+  private replace(name: string, entry: CacheEntry, previous: CacheEntry | undefined): void {
     const map = this.entries;
-    if (this.snapshotMap === map && !this.before.has(name)) {
-      const previous = map.get(name);
-      if (previous !== undefined) this.before.set(name, previous);
-    }
+    if (this.snapshotMap === map && previous !== undefined && !this.before.has(name)) this.before.set(name, previous);
     map.set(name, entry);
     this.version++;
+  }
+
+  /** Adds (`sign` 1) or takes away (-1) one entry's share of {@link figures}. */
+  private account(name: string, entry: CacheEntry, sign: 1 | -1): void {
+    const figures = this.figures;
+    if (entry.deleted) figures.tombstones += sign;
+    else figures.keys += sign;
+    figures.bytes += sign * (name.length + entry.data.length);
+  }
+
+  /** Counts the figures afresh, after the whole content changed (clear, load). */
+  private recount(): void {
+    const figures = this.figures;
+    figures.keys = figures.tombstones = figures.bytes = 0;
+    for (const [name, entry] of this.entries) this.account(name, entry, 1);
   }
 }

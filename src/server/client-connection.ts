@@ -28,10 +28,13 @@ import { RateWindow } from './log-text.js';
 import type { UserAccount } from './options.js';
 import { OutputQueue } from './output-queue.js';
 import type { ReplyStream } from './reply-stream.js';
+import type { ServerStats } from './stats.js';
 
 /** What the connection needs from the server around it. */
 export interface ConnectionHost {
   readonly limits: ResolvedLimits;
+  /** The server's counters; the connection counts `bytesSent`. */
+  readonly stats: ServerStats;
   /** Asks for `flush()` to be called later in this tick. */
   scheduleFlush(client: ClientConnection): void;
   /** Runs one loop turn: a chunk of input (fed to `client.reader`) and everything it causes. */
@@ -266,7 +269,7 @@ export class ClientConnection {
     while (slice !== undefined) {
       const length = slice.length;
       this.inSocket += length;
-      if (!this.socket.write(slice, 'latin1', () => this.written(length))) {
+      if (!this.socket.write(slice, 'latin1', (error) => this.written(length, error))) {
         this.waitingForDrain = true;
         this.out.waiting = true;
         this.out.seal();
@@ -321,7 +324,7 @@ export class ClientConnection {
       const rest = this.out.takeAll();
       if (rest.length > 0) {
         this.inSocket += rest.length;
-        this.socket.write(rest, () => this.written(rest.length));
+        this.socket.write(rest, (error) => this.written(rest.length, error));
       }
       this.socket.end();
       // A peer that never reads would keep a half-closed socket forever.
@@ -424,8 +427,9 @@ export class ClientConnection {
     this.later = undefined;
   }
 
-  private written(length: number): void {
+  private written(length: number, error: Error | null | undefined): void {
     this.inSocket -= length;
+    if (!error) this.owner.stats.bytesSent += length;
     if (this.outputReleased) return;
     this.owner.outputChanged(this, -length);
     // The socket took a slice: the client reads, however slowly.

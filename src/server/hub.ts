@@ -34,6 +34,7 @@ import { Interclacks } from './interclacks/network.js';
 import type { ResolvedLimits } from './limits.js';
 import { logLine, peerText } from './log-text.js';
 import { LoginThrottle } from './login-throttle.js';
+import { newCommandCounts } from './metrics/command-counts.js';
 import type { LogLevel, ResolvedOptions } from './options.js';
 import { formatDouble } from './perl-number.js';
 import { KeyListings } from './reply-stream.js';
@@ -67,6 +68,8 @@ export class Hub implements ConnectionHost {
     loginsThrottled: 0,
     clientsConnected: 0,
     bytesReceived: 0,
+    bytesSent: 0,
+    eventsDelivered: 0,
     linesReceived: 0,
     clientsDropped: 0,
     droppedBy: { outputCap: 0, stalled: 0, outputBudget: 0, inputBudget: 0, renegotiation: 0, error: 0 },
@@ -75,6 +78,8 @@ export class Hub implements ConnectionHost {
     cacheSaves: 0,
     cacheSaveFailures: 0,
   };
+  /** Lines received per command type (metrics/command-counts.ts), counted by handleLine. */
+  readonly commandCounts = newCommandCounts();
   readonly options: ResolvedOptions;
   readonly limits: ResolvedLimits;
   readonly logins: LoginThrottle;
@@ -239,7 +244,13 @@ export class Hub implements ConnectionHost {
     const listeners = this.subscriptions.get(name);
     if (listeners === undefined) return;
     const data = listeners.size > 1 ? shared(text) : text;
-    for (const listener of listeners) if (listener !== sender) listener.send(data);
+    let delivered = 0;
+    for (const listener of listeners) {
+      if (listener === sender) continue;
+      listener.send(data);
+      delivered++;
+    }
+    this.stats.eventsDelivered += delivered;
   }
 
   listen(client: ClientConnection, name: string): void {

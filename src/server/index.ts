@@ -3,6 +3,8 @@
  * @module
  */
 export { startServer, type ClacksServer } from './server.js';
+export { startMetricsServer, type MetricsServer, type MetricsServerOptions, type MetricsSource } from './metrics/metrics-server.js';
+export { PROMETHEUS_CONTENT_TYPE } from './metrics/exposition.js';
 export type { ServerAddress } from './listeners.js';
 export type {
   ServerOptions,

@@ -14,6 +14,9 @@ import { epochSeconds } from './clock.js';
 import { Hub } from './hub.js';
 import type { LinkInfo } from './interclacks/link.js';
 import { openListener, type BoundListener, type ServerAddress } from './listeners.js';
+import { ProcessMetrics } from './metrics/process-metrics.js';
+import type { LinkMetrics } from './metrics/server-metrics.js';
+import { formatMetrics, takeSnapshot } from './metrics/snapshot.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 import { Persister } from './persistence/persister.js';
 import type { ServerStats, ServerUsage } from './stats.js';
@@ -40,6 +43,18 @@ export interface ClacksServer {
    * the figures of its last sync. A snapshot; cheap enough to poll (metrics).
    */
   links(): LinkInfo[];
+  /**
+   * The server's metrics in the Prometheus text format (version 0.0.4),
+   * for `GET /metrics`: connections by state, clients by user, lines by
+   * command, events delivered, bytes in and out, drops and refusals by
+   * reason, logins, buffers, the cache's keys, tombstones and bytes, saves,
+   * and the process's CPU, memory and event loop delay. Serve it with
+   * {@link startMetricsServer}, or from your own HTTP server with the
+   * Content-Type {@link PROMETHEUS_CONTENT_TYPE}. Costs O(clients) per call;
+   * the first call starts sampling the event loop delay (each call reports
+   * the delays since the previous one).
+   */
+  metrics(): string;
   /**
    * Sends `QUIT` to every client, stops listening, removes Unix socket files,
    * saves the cache, and resolves once every socket is gone. Idempotent.
@@ -108,6 +123,9 @@ class RunningServer implements ClacksServer {
   private sweepTimer: NodeJS.Timeout | undefined;
   private shutdownTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
+  private readonly startedAt = Date.now();
+  /** Started by the first `metrics()`. */
+  private processMetrics: ProcessMetrics | undefined;
   readonly closed: Promise<void>;
   private settleClosed: (outcome: Promise<void>) => void = () => {};
 
@@ -151,6 +169,13 @@ class RunningServer implements ClacksServer {
 
   links(): LinkInfo[] {
     return this.hub.interclacks.view();
+  }
+
+  metrics(): string {
+    this.processMetrics ??= new ProcessMetrics();
+    const links = (): LinkMetrics[] =>
+      this.links().map((link) => ({ role: link.role, peer: link.peer, state: link.state, up: link.state === 'up', outputBytes: link.outputBytes }));
+    return formatMetrics(takeSnapshot(this.hub, this.usage(), this.startedAt, links), this.processMetrics.read());
   }
 
   async listen(): Promise<void> {
@@ -234,6 +259,7 @@ class RunningServer implements ClacksServer {
   private async shutDown(): Promise<void> {
     this.hub.interclacks.stop();
     clearInterval(this.sweepTimer);
+    this.processMetrics?.close();
     this.hub.logins.close();
     clearTimeout(this.shutdownTimer);
     this.cleaner.stop();

@@ -26,6 +26,10 @@ export interface ServerStats {
   clientsConnected: number;
   /** Bytes received from all clients (after TLS decryption). */
   bytesReceived: number;
+  /** Bytes written to all clients (before TLS encryption), counted as the socket takes them. */
+  bytesSent: number;
+  /** SET and NOTIFY events queued for listening clients: one per listener reached. */
+  eventsDelivered: number;
   /** Non-empty lines received from all clients. */
   linesReceived: number;
   /** Clients dropped with output still queued (not reading, stalled, over a budget…). */

@@ -134,3 +134,73 @@ describe('the cache model', () => {
     expect(await cleaning).toBe(1);
   });
 });
+
+describe("the cache's figures (keys, tombstones, bytes)", () => {
+  /** What the figures must say, counted the slow way. */
+  function walked(cache: Cache): { keys: number; tombstones: number; bytes: number } {
+    const figures = { keys: 0, tombstones: 0, bytes: 0 };
+    for (const [name, entry] of cache.all()) {
+      if (entry.deleted) figures.tombstones++;
+      else figures.keys++;
+      figures.bytes += name.length + entry.data.length;
+    }
+    return figures;
+  }
+
+  it('follow every kind of change without walking the cache', () => {
+    const clock = clockAt(1000);
+    const cache = new Cache(clock.now);
+    expect(cache.figures).toEqual({ keys: 0, tombstones: 0, bytes: 0 });
+    cache.set('alpha', 'one');
+    cache.set('beta', '22');
+    expect(cache.figures).toEqual({ keys: 2, tombstones: 0, bytes: 5 + 3 + 4 + 2 });
+    cache.set('alpha', 'a longer value'); // replaced: the old value's bytes go
+    cache.get('beta'); // a read changes nothing counted
+    cache.get('missing');
+    cache.remove('beta'); // live → tombstone: the name stays
+    cache.remove('never'); // a tombstone for a key that never existed
+    cache.step('counter', '5', false);
+    cache.step('counter', undefined, false);
+    cache.step('beta', '1', true); // a tombstone comes back to life
+    expect(cache.figures).toEqual(walked(cache));
+    expect(cache.figures).toMatchObject({ keys: 3, tombstones: 1 });
+    clock.advance(10);
+    expect(cache.applySynced('synced', { data: 'from afar', cachetime: 1010, accesstime: 1010, deleted: false })).toBe(true);
+    expect(cache.applySynced('alpha', { data: 'ignored', cachetime: 1005, accesstime: 1005, deleted: true })).toBe(true);
+    expect(cache.applySynced('synced', { data: 'older', cachetime: 1, accesstime: 1, deleted: false })).toBe(false);
+    expect(cache.figures).toEqual(walked(cache));
+    const tombstone = cache.peek('never');
+    expect(tombstone && cache.purge('never', tombstone)).toBe(true);
+    expect(cache.figures).toEqual(walked(cache));
+    cache.load([
+      ['x', { data: 'xyz', cachetime: 1, accesstime: 1, deleted: false }],
+      ['y', { data: '', cachetime: 1, accesstime: 1, deleted: true }],
+    ]);
+    expect(cache.figures).toEqual({ keys: 1, tombstones: 1, bytes: 5 });
+    cache.clear();
+    expect(cache.figures).toEqual({ keys: 0, tombstones: 0, bytes: 0 });
+  });
+
+  it('stay right while a snapshot is open and many random changes run', () => {
+    const cache = new Cache();
+    let seed = 7;
+    const random = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (let round = 0; round < 3; round++) {
+      const snapshot = round === 1 ? cache.openSnapshot() : undefined;
+      for (let i = 0; i < 2000; i++) {
+        const name = `k${random(50)}`;
+        const op = random(5);
+        if (op === 0) cache.set(name, 'v'.repeat(random(20)));
+        else if (op === 1) cache.get(name);
+        else if (op === 2) cache.remove(name);
+        else if (op === 3) cache.step(name, String(random(9)), random(2) === 0);
+        else if (snapshot === undefined) {
+          const entry = cache.peek(name);
+          if (entry !== undefined) cache.purge(name, entry);
+        }
+      }
+      snapshot?.close();
+      expect(cache.figures).toEqual(walked(cache));
+    }
+  });
+});
