@@ -25,6 +25,7 @@ describe('interclacks links in the metrics', () => {
     }
 
     const [link] = slaveA.server.links();
+    if (link === undefined) throw new Error('slaveA has no link');
     const onSlave = parseExposition(slaveA.server.metrics());
     expect(onSlave.value('clacks_links', { role: 'master', state: 'up' })).toBe(1);
     expect(onSlave.value('clacks_link_up', { role: 'master', peer: link.peer })).toBe(1);
@@ -35,6 +36,7 @@ describe('interclacks links in the metrics', () => {
     await waitUntil(() => slaveB.server.links()[0]?.state !== 'up', 'slaveB to see its master go');
     const afterLoss = parseExposition(slaveB.server.metrics());
     const [lost] = slaveB.server.links();
+    if (lost === undefined) throw new Error('slaveB has no link');
     expect(afterLoss.value('clacks_link_up', { role: 'master', peer: lost.peer })).toBe(0);
     expect(() => afterLoss.value('clacks_links', { role: 'master', state: 'up' })).toThrow(/no series/);
     expect(afterLoss.value('clacks_links', { role: 'master', state: lost.state })).toBe(1);
