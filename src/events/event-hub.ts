@@ -6,6 +6,7 @@
 import { EventQueue, type EventStream, type OverflowPolicy } from './event-queue.js';
 import type { ClacksEvent, ClacksEventType } from './types.js';
 import { encodeServerLine } from '../wire/server-lines.js';
+import { PendingSetEvent, takeEvent } from './pending-set.js';
 
 /** Decodes SET values for an iterator (a value codec, such as the Perl codec). */
 export interface ValueDecoder<V> {
@@ -84,6 +85,7 @@ export class EventHub {
       bufferSize: options.bufferSize ?? this.defaults.bufferSize,
       bufferBytes: options.bufferBytes ?? this.defaults.bufferBytes,
       overflow,
+      take: takeEvent,
       ...(onDrop ? { onDrop: (event: ClacksEvent<unknown>, reason: 'count' | 'bytes') => onDrop(event, reason, overflow) } : {}),
       onClose: () => {
         this.consumers = this.consumers.filter((other) => other !== consumer);
@@ -94,7 +96,11 @@ export class EventHub {
     return consumer.queue as EventQueue<ClacksEvent<V>>;
   }
 
-  /** Delivers an event to every iterator whose filter accepts it. */
+  /**
+   * Delivers an event to every iterator whose filter accepts it. A
+   * {@link PendingSetEvent} is decoded for an iterator with a codec at once,
+   * for the others when they take it.
+   */
   dispatch(event: ClacksEvent): void {
     const consumers = this.consumers;
     if (consumers.length === 0) return;
@@ -124,7 +130,8 @@ export class EventHub {
 function weigh(event: ClacksEvent): number {
   switch (event.type) {
     case 'set':
-      return event.name.length + event.value.length + 6;
+      // A pending SET's value is bytes: weighed without decoding it.
+      return event instanceof PendingSetEvent ? event.weight : event.name.length + event.value.length + 6;
     case 'notify':
       return event.name.length + 9;
     case 'debug':

@@ -26,6 +26,8 @@ export interface EventQueueOptions<T = unknown> {
   onClose?: () => void;
   /** Told of every event a bound kept out: dropped (`drop-oldest`), or refused as the iterator fails (`error`). */
   onDrop?: (event: T, reason: 'count' | 'bytes') => void;
+  /** Turns a pushed event into what the consumer gets, when it gets it (a large SET is decoded only then). */
+  take?: (event: T) => T;
 }
 
 /** An async iterator of events that counts what it buffers and drops. */
@@ -49,6 +51,7 @@ export class EventQueue<T> implements EventStream<T> {
   private readonly bufferBytes: number;
   private readonly overflow: OverflowPolicy;
   private readonly onDrop: ((event: T, reason: 'count' | 'bytes') => void) | undefined;
+  private readonly take: ((event: T) => T) | undefined;
   private onClose: (() => void) | undefined;
   private waiter: Waiter<T> | undefined;
   private done = false;
@@ -62,6 +65,7 @@ export class EventQueue<T> implements EventStream<T> {
     this.overflow = options.overflow ?? 'drop-oldest';
     this.onClose = options.onClose;
     this.onDrop = options.onDrop;
+    this.take = options.take;
   }
 
   /** Events dropped because a bound of the buffer was reached (policy `drop-oldest`). */
@@ -94,7 +98,7 @@ export class EventQueue<T> implements EventStream<T> {
     const waiter = this.waiter;
     if (waiter) {
       this.waiter = undefined;
-      waiter.resolve({ value: item, done: false });
+      waiter.resolve({ value: this.take ? this.take(item) : item, done: false });
       return;
     }
     while (this.buffer.length > 0) {
@@ -137,7 +141,8 @@ export class EventQueue<T> implements EventStream<T> {
   next(): Promise<IteratorResult<T>> {
     if (this.buffer.length > 0) {
       this.bytes -= this.sizes.shift() ?? 0;
-      return Promise.resolve({ value: this.buffer.shift() as T, done: false });
+      const item = this.buffer.shift() as T;
+      return Promise.resolve({ value: this.take ? this.take(item) : item, done: false });
     }
     if (this.done) {
       const failure = this.failure;
