@@ -427,7 +427,7 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
     const event = PendingSetEvent.fromLine(bytes, platform.decodeUtf8);
     if (event === undefined) return false;
     this.counters.eventsReceived++;
-    this.hub.dispatch(event);
+    this.hub.dispatchPending(event);
     return true;
   }
 

@@ -96,22 +96,28 @@ export class EventHub {
     return consumer.queue as EventQueue<ClacksEvent<V>>;
   }
 
-  /**
-   * Delivers an event to every iterator whose filter accepts it. A
-   * {@link PendingSetEvent} is decoded for an iterator with a codec at once,
-   * for the others when they take it.
-   */
+  /** Delivers an event to every iterator whose filter accepts it. */
   dispatch(event: ClacksEvent): void {
+    if (this.consumers.length > 0) this.deliver(event, weigh(event), false);
+  }
+
+  /**
+   * Delivers a large SET whose value is still bytes: decoded at once for an
+   * iterator with a codec, by the others when their consumer takes it.
+   */
+  dispatchPending(event: PendingSetEvent): void {
+    if (this.consumers.length > 0) this.deliver(event, event.weight, true);
+  }
+
+  private deliver(event: ClacksEvent, size: number, pending: boolean): void {
     const consumers = this.consumers;
-    if (consumers.length === 0) return;
-    const size = weigh(event);
     for (let i = 0; i < consumers.length; i++) {
       const consumer = consumers[i] as Consumer;
       if (consumer.types && !consumer.types.has(event.type)) continue;
       if (event.type === 'unsolicited' && !consumer.unsolicited) continue;
       if ((event.type === 'set' || event.type === 'notify') && consumer.names && !consumer.names.has(event.name)) continue;
       if (event.type === 'set' && consumer.decoder) consumer.queue.push(decodeSet(event.name, event.value, consumer.decoder), size);
-      else consumer.queue.push(event, size);
+      else consumer.queue.push(event, size, pending);
     }
   }
 
@@ -130,8 +136,7 @@ export class EventHub {
 function weigh(event: ClacksEvent): number {
   switch (event.type) {
     case 'set':
-      // A pending SET's value is bytes: weighed without decoding it.
-      return event instanceof PendingSetEvent ? event.weight : event.name.length + event.value.length + 6;
+      return event.name.length + event.value.length + 6;
     case 'notify':
       return event.name.length + 9;
     case 'debug':

@@ -8,7 +8,7 @@
  * counted and reported.
  */
 import diagnostics from 'node:diagnostics_channel';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS, perlCodec, type DroppedEventMessage } from '../../src/index.js';
 import { TRANSPORTS, useTestEnv } from '../helpers/client-env.js';
 
@@ -18,20 +18,21 @@ const MiB = 1024 * 1024;
 /** About `size` bytes of 1- to 4-byte characters, tagged with `index`. */
 const value = (index: number, size: number) => `${index}:${'aé€😀'.repeat(Math.ceil(size / 10))}`;
 
-/** Counts the UTF-8 decodes of at least 1 MiB made from now on. */
+const originalToString = Buffer.prototype.toString;
+
+/** Counts the UTF-8 decodes of at least 1 MiB made from now on (until the test ends). */
 function countLargeDecodes(): { readonly count: number } {
-  const original = Buffer.prototype.toString;
   const counter = { count: 0 };
-  vi.spyOn(Buffer.prototype, 'toString').mockImplementation(function (this: Buffer, encoding?: BufferEncoding, start?: number, end?: number) {
+  Buffer.prototype.toString = function (this: Buffer, encoding?: BufferEncoding, start?: number, end?: number): string {
     const length = (end ?? this.length) - (start ?? 0);
     if ((encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') && length >= MiB) counter.count++;
-    return original.call(this, encoding, start, end);
-  });
+    return originalToString.call(this, encoding, start, end);
+  };
   return counter;
 }
 
 afterEach(() => {
-  vi.restoreAllMocks();
+  Buffer.prototype.toString = originalToString;
 });
 
 describe('large SET values', () => {

@@ -63,7 +63,7 @@ describe('PendingSetEvent', () => {
     expect(event.weight).toBe(Buffer.byteLength('SET név=€€\n'));
     const events = hub(1024);
     const stream = events.open({ types: ['set'] });
-    events.dispatch(event);
+    events.dispatchPending(event);
     expect(stream.bufferedBytes).toBe(event.weight);
     expect(counter.values).toBe(0);
   });
@@ -75,7 +75,7 @@ describe('EventHub with pending SETs', () => {
     const dropped: string[] = [];
     const events = hub(1500, dropped);
     const stream = events.open({ types: ['set'] });
-    for (let i = 0; i < 10; i++) events.dispatch(pending(`SET big=${i}:${'x'.repeat(1000)}`, counter));
+    for (let i = 0; i < 10; i++) events.dispatchPending(pending(`SET big=${i}:${'x'.repeat(1000)}`, counter));
     expect(stream.dropped).toBe(9);
     expect(dropped).toEqual(Array(9).fill('set'));
     expect(counter.values).toBe(0);
@@ -87,7 +87,7 @@ describe('EventHub with pending SETs', () => {
   it('hands out a plain object: spread, JSON and structuredClone see name and value', async () => {
     const events = hub(1 << 20);
     const stream = events.open();
-    events.dispatch(pending('SET k=välue', countingDecoder()));
+    events.dispatchPending(pending('SET k=välue', countingDecoder()));
     const { value: event } = await stream.next();
     expect(Object.getPrototypeOf(event)).toBe(Object.prototype);
     expect(Object.keys(event as object)).toEqual(['type', 'name', 'value']);
@@ -103,7 +103,7 @@ describe('EventHub with pending SETs', () => {
     const buffered = events.open({ names: ['k'] });
     const filtered = events.open({ names: ['other'] });
     const next = waiting.next();
-    events.dispatch(pending('SET k=v', counter));
+    events.dispatchPending(pending('SET k=v', counter));
     const [first, second] = [await next, await buffered.next()];
     expect(first.value).toEqual({ type: 'set', name: 'k', value: 'v' });
     expect(second.value).toBe(first.value);
@@ -121,8 +121,8 @@ describe('EventHub with pending SETs', () => {
       },
     };
     const decoded = events.open({ codec });
-    events.dispatch(pending('SET n=€1', counter));
-    events.dispatch(pending('SET n=bad', counter));
+    events.dispatchPending(pending('SET n=€1', counter));
+    events.dispatchPending(pending('SET n=bad', counter));
     expect(counter.values).toBe(2);
     expect((await decoded.next()).value).toEqual({ type: 'set', name: 'n', value: { wire: '€1' } });
     expect((await decoded.next()).value).toEqual({ type: 'error', message: 'cannot decode the value of SET n: not a value' });
@@ -132,8 +132,8 @@ describe('EventHub with pending SETs', () => {
     const counter = countingDecoder();
     const events = hub(1 << 20);
     const stream = events.open();
-    events.dispatch(pending('SET a=1', counter));
-    events.dispatch(pending('SET a=2', counter));
+    events.dispatchPending(pending('SET a=1', counter));
+    events.dispatchPending(pending('SET a=2', counter));
     await stream.return();
     expect(counter.values).toBe(0);
   });
