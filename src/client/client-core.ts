@@ -23,6 +23,7 @@ import { Connection, type OutboundEntry } from '../connection/connection.js';
 import { StateMachine, type ConnectionState } from '../connection/state.js';
 import { LivenessMonitor } from '../connection/liveness.js';
 import { EventHub } from '../events/event-hub.js';
+import { PendingSetEvent } from '../events/pending-set.js';
 import type { EventQueue } from '../events/event-queue.js';
 import type { StatusEvent } from '../events/types.js';
 import { encodeAuthToken } from '../wire/client-commands.js';
@@ -416,6 +417,20 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
     }
   }
 
+  /**
+   * A line of 1 MiB or more, undecoded: a SET is dispatched with its value
+   * still bytes (decoded when a consumer takes it, never when a bound drops
+   * it); any other line is left to `onLine`. (A SET is never a reply.)
+   */
+  private onLargeLine(connection: Connection, bytes: Uint8Array): boolean {
+    if (connection !== this.connection && connection !== this.attempting) return true;
+    const event = PendingSetEvent.fromLine(bytes, platform.decodeUtf8);
+    if (event === undefined) return false;
+    this.counters.eventsReceived++;
+    this.hub.dispatchPending(event);
+    return true;
+  }
+
   private onServerError(message: string): void {
     this.hub.dispatch({ type: 'error', message });
     if (message === 'permission_denied') {
@@ -524,7 +539,11 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
     }
     const connection: Connection = new Connection(
       socket,
-      { onLine: (line) => this.onLine(connection, line), onClose: (error) => this.onConnectionClosed(connection, error) },
+      {
+        onLine: (line) => this.onLine(connection, line),
+        onLargeLine: (bytes) => this.onLargeLine(connection, bytes),
+        onClose: (error) => this.onConnectionClosed(connection, error),
+      },
       {
         maxLineLength: this.settings.maxLineLength,
         headerTimeout: this.settings.headerTimeout,

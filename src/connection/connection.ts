@@ -56,6 +56,12 @@ export interface ConnectionHandlers {
    * match the commonest replies on the text without building a record.
    */
   onLine(text: string): void;
+  /**
+   * A line of 1 MiB or more after the login, as bytes (CRs removed), when
+   * not tracing: returns true when it took the line undecoded, false to
+   * have it decoded and passed to `onLine`.
+   */
+  onLargeLine?(bytes: Uint8Array): boolean;
   /** The socket is gone; `error` says why (undefined after a clean close we asked for). */
   onClose(error: Error | undefined): void;
 }
@@ -104,7 +110,11 @@ export class Connection {
   constructor(socket: Transport, handlers: ConnectionHandlers, private readonly options: ConnectionOptions) {
     this.socket = socket;
     this.handlers = handlers;
-    this.reader = platform.createLineReader((line) => this.receive(line), { maxLineLength: options.maxLineLength, encoding: 'utf8' });
+    this.reader = platform.createLineReader((line) => this.receive(line), {
+      maxLineLength: options.maxLineLength,
+      encoding: 'utf8',
+      onLargeLine: (bytes) => this.receiveLarge(bytes),
+    });
     socket.start({
       onData: (chunk) => this.onData(chunk),
       onDrain: () => {
@@ -271,6 +281,13 @@ export class Connection {
     } catch (error) {
       this.destroy(error instanceof Error ? error : new ProtocolError(String(error)));
     }
+  }
+
+  /** Offers a large line to the owner undecoded, once logged in and when nothing traces lines. */
+  private receiveLarge(bytes: Uint8Array): boolean {
+    if (this.closed) return true;
+    if (!this.authenticated || this.options.trace !== undefined || this.handlers.onLargeLine === undefined) return false;
+    return this.handlers.onLargeLine(bytes);
   }
 
   private receive(text: string): void {

@@ -6,6 +6,7 @@
 import { EventQueue, type EventStream, type OverflowPolicy } from './event-queue.js';
 import type { ClacksEvent, ClacksEventType } from './types.js';
 import { encodeServerLine } from '../wire/server-lines.js';
+import { PendingSetEvent, takeEvent } from './pending-set.js';
 
 /** Decodes SET values for an iterator (a value codec, such as the Perl codec). */
 export interface ValueDecoder<V> {
@@ -84,6 +85,7 @@ export class EventHub {
       bufferSize: options.bufferSize ?? this.defaults.bufferSize,
       bufferBytes: options.bufferBytes ?? this.defaults.bufferBytes,
       overflow,
+      take: takeEvent,
       ...(onDrop ? { onDrop: (event: ClacksEvent<unknown>, reason: 'count' | 'bytes') => onDrop(event, reason, overflow) } : {}),
       onClose: () => {
         this.consumers = this.consumers.filter((other) => other !== consumer);
@@ -96,16 +98,26 @@ export class EventHub {
 
   /** Delivers an event to every iterator whose filter accepts it. */
   dispatch(event: ClacksEvent): void {
+    if (this.consumers.length > 0) this.deliver(event, weigh(event), false);
+  }
+
+  /**
+   * Delivers a large SET whose value is still bytes: decoded at once for an
+   * iterator with a codec, by the others when their consumer takes it.
+   */
+  dispatchPending(event: PendingSetEvent): void {
+    if (this.consumers.length > 0) this.deliver(event, event.weight, true);
+  }
+
+  private deliver(event: ClacksEvent, size: number, pending: boolean): void {
     const consumers = this.consumers;
-    if (consumers.length === 0) return;
-    const size = weigh(event);
     for (let i = 0; i < consumers.length; i++) {
       const consumer = consumers[i] as Consumer;
       if (consumer.types && !consumer.types.has(event.type)) continue;
       if (event.type === 'unsolicited' && !consumer.unsolicited) continue;
       if ((event.type === 'set' || event.type === 'notify') && consumer.names && !consumer.names.has(event.name)) continue;
       if (event.type === 'set' && consumer.decoder) consumer.queue.push(decodeSet(event.name, event.value, consumer.decoder), size);
-      else consumer.queue.push(event, size);
+      else consumer.queue.push(event, size, pending);
     }
   }
 

@@ -26,6 +26,8 @@ export interface EventQueueOptions<T = unknown> {
   onClose?: () => void;
   /** Told of every event a bound kept out: dropped (`drop-oldest`), or refused as the iterator fails (`error`). */
   onDrop?: (event: T, reason: 'count' | 'bytes') => void;
+  /** Turns an event pushed as `deferred` into what the consumer gets, when it gets it (a large SET is decoded only then). */
+  take?: (event: T) => T;
 }
 
 /** An async iterator of events that counts what it buffers and drops. */
@@ -49,6 +51,9 @@ export class EventQueue<T> implements EventStream<T> {
   private readonly bufferBytes: number;
   private readonly overflow: OverflowPolicy;
   private readonly onDrop: ((event: T, reason: 'count' | 'bytes') => void) | undefined;
+  private readonly take: (event: T) => T;
+  /** Whether a deferred event was ever pushed: until then events are handed out as they are. */
+  private deferred = false;
   private onClose: (() => void) | undefined;
   private waiter: Waiter<T> | undefined;
   private done = false;
@@ -62,6 +67,7 @@ export class EventQueue<T> implements EventStream<T> {
     this.overflow = options.overflow ?? 'drop-oldest';
     this.onClose = options.onClose;
     this.onDrop = options.onDrop;
+    this.take = options.take ?? ((event) => event);
   }
 
   /** Events dropped because a bound of the buffer was reached (policy `drop-oldest`). */
@@ -87,14 +93,15 @@ export class EventQueue<T> implements EventStream<T> {
   /**
    * Delivers an event weighing `size` bytes (ignored once the iterator has
    * ended). The buffer always takes one event, however heavy: the line
-   * length limit bounds a single event.
+   * length limit bounds a single event. A `deferred` event goes through
+   * the `take` option on its way to the consumer.
    */
-  push(item: T, size = 0): void {
+  push(item: T, size = 0, deferred = false): void {
     if (this.done) return;
     const waiter = this.waiter;
     if (waiter) {
       this.waiter = undefined;
-      waiter.resolve({ value: item, done: false });
+      waiter.resolve({ value: deferred ? this.take(item) : item, done: false });
       return;
     }
     while (this.buffer.length > 0) {
@@ -111,6 +118,7 @@ export class EventQueue<T> implements EventStream<T> {
       this.droppedCount++;
       this.onDrop?.(dropped, reason);
     }
+    if (deferred) this.deferred = true;
     this.buffer.push(item);
     this.sizes.push(size);
     this.bytes += size;
@@ -137,7 +145,8 @@ export class EventQueue<T> implements EventStream<T> {
   next(): Promise<IteratorResult<T>> {
     if (this.buffer.length > 0) {
       this.bytes -= this.sizes.shift() ?? 0;
-      return Promise.resolve({ value: this.buffer.shift() as T, done: false });
+      const item = this.buffer.shift() as T;
+      return Promise.resolve({ value: this.deferred ? this.take(item) : item, done: false });
     }
     if (this.done) {
       const failure = this.failure;

@@ -48,6 +48,7 @@ export const platform: Platform = {
   createLineReader: (onLine, options) => new ByteLineReader(onLine, options),
   environment: () => undefined,
   unref: () => {},
+  decodeUtf8: (bytes) => decoder.decode(bytes),
   byteLength: utf8Length,
   randomHex: (bytes) => {
     let hex = '';

@@ -25,6 +25,7 @@ export const platform: Platform = {
   createLineReader: (onLine, options) => new LineReader(onLine, options),
   environment: (name) => process.env[name],
   unref: (timer) => void timer.unref(),
+  decodeUtf8: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(),
   byteLength: (text) => Buffer.byteLength(text, 'utf8'),
   randomHex: (bytes) => randomBytes(bytes).toString('hex'),
   encodeBase64: (text) => Buffer.from(text, 'utf8').toString('base64'),

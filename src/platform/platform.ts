@@ -29,6 +29,8 @@ export interface PlatformLineReader {
 export interface PlatformLineReaderOptions {
   maxLineLength: number;
   encoding: 'utf8';
+  /** Offered large lines undecoded (see `LineReaderOptions.onLargeLine`); the browser's reader never calls it. */
+  onLargeLine?: (bytes: Uint8Array) => boolean;
 }
 
 /** What the shared code needs from its runtime. */
@@ -45,6 +47,8 @@ export interface Platform {
   environment(name: string): string | undefined;
   /** Lets the process exit while this timer is pending (Node); nothing in a browser. */
   unref(timer: ReturnType<typeof setTimeout>): void;
+  /** The UTF-8 text of `bytes` (invalid sequences become U+FFFD, a BOM is kept), as the line reader decodes lines. */
+  decodeUtf8(bytes: Uint8Array): string;
   /** The length of `text` in UTF-8 bytes. */
   byteLength(text: string): number;
   /** `bytes` random bytes as hex. */

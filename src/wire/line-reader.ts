@@ -11,10 +11,15 @@
  * V8 keeps such slices as views of the whole chunk's string: a worker that
  * keeps the latest value of many names would keep as many 64 KiB chunks
  * alive. One independent string per line avoids that.
+ *
+ * A line of `largeLineBytes` (1 MiB) and more can be taken undecoded
+ * instead (`onLargeLine`): the client keeps a large SET's value as bytes
+ * until a consumer takes the event, so the SETs a slow consumer's bound
+ * drops never become strings.
  * @module
  */
 import { LineTooLongError } from '../errors.js';
-import { DEFAULT_MAX_LINE_LENGTH, type LineEncoding, type LineReaderOptions } from './framing.js';
+import { DEFAULT_LARGE_LINE_BYTES, DEFAULT_MAX_LINE_LENGTH, type LineEncoding, type LineReaderOptions } from './framing.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -44,6 +49,9 @@ export class LineReader {
   maxLineLength: number;
   private readonly onLine: (line: string) => void;
   private readonly encoding: LineEncoding;
+  private readonly onLargeLine: ((bytes: Buffer) => boolean) | undefined;
+  /** Lines this long are offered to `onLargeLine` first (never, without one). */
+  private readonly largeLineBytes: number;
   /** Bytes [0, partialLength) are an unfinished line from earlier chunks. */
   private partial: Buffer = EMPTY;
   private partialLength = 0;
@@ -52,6 +60,9 @@ export class LineReader {
     this.onLine = onLine;
     this.maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.encoding = options.encoding ?? 'utf8';
+    this.onLargeLine = options.onLargeLine;
+    // Above the retained capacity: a large line's buffer is always let go, so it can be handed over.
+    this.largeLineBytes = this.onLargeLine ? Math.max(options.largeLineBytes ?? DEFAULT_LARGE_LINE_BYTES, RETAINED_CAPACITY + 1) : Number.POSITIVE_INFINITY;
   }
 
   /** Bytes held for a line whose LF has not arrived yet. */
@@ -87,8 +98,9 @@ export class LineReader {
       this.append(chunk, 0, lf);
       const line = this.partial.subarray(0, this.partialLength);
       this.partialLength = 0;
-      if (this.partial.length > RETAINED_CAPACITY) this.partial = EMPTY;
-      this.emit(line, 0, line.length);
+      const released = this.partial.length > RETAINED_CAPACITY;
+      if (released) this.partial = EMPTY;
+      this.emit(line, 0, line.length, released);
       start = lf + 1;
       lf = chunk.indexOf(LF, start);
     }
@@ -133,11 +145,17 @@ export class LineReader {
    * line is decoded first and searched for a CR as text (a CR byte is a CR
    * character in UTF-8 and in latin1, and a string search costs less than a
    * Buffer one); only a line with a stray CR is taken apart as bytes.
+   * `released`: `buf` is a line buffer the reader has let go (a view of it
+   * may be handed over).
    */
-  private emit(buf: Buffer, start: number, end: number): void {
+  private emit(buf: Buffer, start: number, end: number, released = false): void {
     // Common case: no CR, or just the one before the LF.
     if (end > start && buf[end - 1] === CR) end--;
     if (end <= start) return;
+    if (end - start >= this.largeLineBytes) {
+      this.emitLarge(released ? buf.subarray(start, end) : Buffer.copyBytesFrom(buf, start, end - start));
+      return;
+    }
     // No encoding is UTF-8, and Buffer#toString takes its shortest path then.
     const line = this.encoding === 'utf8' ? buf.toString(undefined, start, end) : buf.toString(this.encoding, start, end);
     if (line.indexOf('\r') === -1) {
@@ -155,5 +173,26 @@ export class LineReader {
     if (end > from) parts.push(buf.subarray(from, end));
     const joined = Buffer.concat(parts);
     if (joined.length > 0) this.onLine(joined.toString(this.encoding));
+  }
+
+  /**
+   * Offers a large line (bytes the reader no longer uses) to `onLargeLine`
+   * with its stray CRs removed in place; decodes and emits it when not taken.
+   */
+  private emitLarge(line: Buffer): void {
+    let cr = line.indexOf(CR);
+    if (cr !== -1) {
+      let length = cr;
+      for (let from = cr + 1; from <= line.length; from = cr + 1) {
+        cr = line.indexOf(CR, from);
+        const stop = cr === -1 ? line.length : cr;
+        line.copyWithin(length, from, stop);
+        length += stop - from;
+        if (cr === -1) break;
+      }
+      line = line.subarray(0, length);
+    }
+    if (line.length === 0) return;
+    if (this.onLargeLine?.(line) !== true) this.onLine(line.toString(this.encoding));
   }
 }
