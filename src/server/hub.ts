@@ -27,6 +27,7 @@ import { LineTooLongError } from '../errors.js';
 import { encodeServerLine } from '../wire/index.js';
 import { sourceOf, type Admission, type Ticket } from './admission.js';
 import { Cache } from './cache.js';
+import { TurnClock } from './clock.js';
 import { ClientConnection, type ConnectionHost, type ConnectionIdentity, type DropKind } from './client-connection.js';
 import { handleLine } from './commands.js';
 import type { LinkState } from './interclacks/link.js';
@@ -58,7 +59,9 @@ export class Hub implements ConnectionHost {
   /** LISTENed name → the clients listening; SET and NOTIFY fan out through this. */
   readonly subscriptions = new Map<string, Set<ClientConnection>>();
   readonly monitors = new Set<ClientConnection>();
-  readonly cache = new Cache();
+  /** The cache's clock: read once per loop turn (a turn's cache times are the turn's). */
+  readonly clock = new TurnClock();
+  readonly cache = new Cache(this.clock.now);
   readonly stats: ServerStats = {
     connectionsAccepted: 0,
     connectionsRefused: 0,
@@ -179,6 +182,7 @@ export class Hub implements ConnectionHost {
   private turn(client: ClientConnection, work: () => void): void {
     if (this.inTurn) return this.guarded(client, work);
     this.inTurn = true;
+    this.clock.begin();
     const suspended = client.suspendedTurn as Deferred[] | undefined;
     if (suspended !== undefined) {
       this.deferred = suspended;
@@ -188,6 +192,7 @@ export class Hub implements ConnectionHost {
       this.guarded(client, work);
     } finally {
       this.inTurn = false;
+      this.clock.end();
       // Most turns defer nothing: the (empty) array is kept for the next one.
       const deferred = this.deferred;
       if (deferred.length > 0 || suspended !== undefined) {
