@@ -50,7 +50,7 @@ export function handleLine(hub: Hub, client: ClientConnection, line: string): vo
     hub.replyLater(client, PERMISSION_DENIED);
     return;
   }
-  execute(hub, client, command);
+  execute(hub, client, command, line);
   if (command.type === 'monitor') hub.debug(`${client.cid}=${line}`);
   else if (hub.interclacks.targets.size > 0 && FORWARDED.has(command.type)) hub.interclacks.forward(client, line);
 }
@@ -83,17 +83,27 @@ function setClientInfo(client: ClientConnection, identification: string): void {
   client.clientInfo = identification.replaceAll(';', '_');
 }
 
-function execute(hub: Hub, client: ClientConnection, command: ClientCommand): void {
+function execute(hub: Hub, client: ClientConnection, command: ClientCommand, line: string): void {
   const { cache } = hub;
   switch (command.type) {
+    // The hot commands first. What SET and NOTIFY send on is the line as it
+    // came (`SET name=value`, `NOTIFY name`: the parse splits exactly there), not re-encoded.
+    case 'retrieve': {
+      const value = cache.get(command.name);
+      return client.send(
+        encodeServerLine(value === undefined ? { type: 'notretrieved', name: command.name } : { type: 'retrieved', name: command.name, value }),
+      );
+    }
+    case 'set':
+      return hub.publish(client, command.name, `${line}\r\n`);
+    case 'store':
+      return cache.set(command.name, command.value);
     case 'clacks':
       return setClientInfo(client, command.identification);
     case 'overhead':
       return handleOverhead(hub, client, command.flags, command.value);
     case 'notify':
-      return hub.publish(client, command.name, encodeServerLine(command));
-    case 'set':
-      return hub.publish(client, command.name, encodeServerLine(command));
+      return hub.publish(client, command.name, `${line}\r\n`);
     case 'setandstore':
       // Listeners get a plain SET (transcript 03).
       cache.set(command.name, command.value);
@@ -102,14 +112,6 @@ function execute(hub: Hub, client: ClientConnection, command: ClientCommand): vo
       return hub.listen(client, command.name);
     case 'unlisten':
       return hub.unlisten(client, command.name);
-    case 'store':
-      return cache.set(command.name, command.value);
-    case 'retrieve': {
-      const value = cache.get(command.name);
-      return client.send(
-        encodeServerLine(value === undefined ? { type: 'notretrieved', name: command.name } : { type: 'retrieved', name: command.name, value }),
-      );
-    }
     case 'remove':
       return cache.remove(command.name);
     case 'increment':
