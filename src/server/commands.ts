@@ -56,6 +56,48 @@ export function handleLine(hub: Hub, client: ClientConnection, line: string): vo
 }
 
 /**
+ * The server's fast path, on a line `[start, end)` of a chunk's latin1 text
+ * (client-connection.ts): RETRIEVE, and SET when no interclacks link is up,
+ * from a logged-in client that is not a link, while nobody monitors, with
+ * the permission the command needs. Exactly what {@link handleLine} does for
+ * such a line (the same parse, count, reply and fan-out), without making a
+ * string of the line or a command record. Anything else is left alone
+ * (false), with nothing done: {@link handleLine} then takes the line.
+ * The names sliced from `text` are only looked up, never kept.
+ */
+export function handleText(hub: Hub, client: ClientConnection, text: string, start: number, end: number, chunk: Buffer): boolean {
+  const user = client.user;
+  if (user === undefined || client.link !== undefined || hub.monitors.size > 0) return false;
+  switch (text.charCodeAt(start)) {
+    case 0x52: // R: `RETRIEVE <name>` (the reference's `(.+)`)
+      if (end - start <= 9 || text.charCodeAt(start + 8) !== 0x20 || text.substring(start, start + 8) !== 'RETRIEVE') return false;
+      if (!user.permissions.has('read')) return false;
+      countCommand(hub.commandCounts, 'retrieve');
+      retrieve(hub, client, text.slice(start + 9, end));
+      return true;
+    case 0x53: {
+      // S: `SET <name>=<value>`, the name at least one character, ending at the first `=`.
+      if (end - start <= 4 || text.charCodeAt(start + 3) !== 0x20 || text.substring(start, start + 3) !== 'SET') return false;
+      const eq = text.indexOf('=', start + 5);
+      if (eq === -1 || eq >= end || !user.permissions.has('write') || hub.interclacks.targets.size > 0) return false;
+      countCommand(hub.commandCounts, 'set');
+      const name = text.slice(start + 4, eq);
+      // The line goes out as it came (its own string: listeners' queues may keep it), CRLF and all.
+      if (hub.subscriptions.has(name)) hub.publish(client, name, chunk[end] === 0x0d ? chunk.toString('latin1', start, end + 2) : `${chunk.toString('latin1', start, end)}\r\n`);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** RETRIEVE: `RETRIEVED name=value`, or `NOTRETRIEVED name` for a missing key or a tombstone. */
+function retrieve(hub: Hub, client: ClientConnection, name: string): void {
+  const value = hub.cache.get(name);
+  client.send(encodeServerLine(value === undefined ? { type: 'notretrieved', name } : { type: 'retrieved', name, value }));
+}
+
+/**
  * KEYSYNC (needs the interclacks permission and a link: the reference runs
  * it on any connection of the main user) and TIMEOUT (from a link: the peer
  * drops us; from a client, an unknown command).
@@ -88,12 +130,8 @@ function execute(hub: Hub, client: ClientConnection, command: ClientCommand, lin
   switch (command.type) {
     // The hot commands first. What SET and NOTIFY send on is the line as it
     // came (`SET name=value`, `NOTIFY name`: the parse splits exactly there), not re-encoded.
-    case 'retrieve': {
-      const value = cache.get(command.name);
-      return client.send(
-        encodeServerLine(value === undefined ? { type: 'notretrieved', name: command.name } : { type: 'retrieved', name: command.name, value }),
-      );
-    }
+    case 'retrieve':
+      return retrieve(hub, client, command.name);
     case 'set':
       return hub.publish(client, command.name, `${line}\r\n`);
     case 'store':

@@ -29,7 +29,7 @@ import { sourceOf, type Admission, type Ticket } from './admission.js';
 import { Cache } from './cache.js';
 import { TurnClock } from './clock.js';
 import { ClientConnection, type ConnectionHost, type ConnectionIdentity, type DropKind } from './client-connection.js';
-import { handleLine } from './commands.js';
+import { handleLine, handleText } from './commands.js';
 import type { LinkState } from './interclacks/link.js';
 import { Interclacks } from './interclacks/network.js';
 import type { ResolvedLimits } from './limits.js';
@@ -171,6 +171,12 @@ export class Hub implements ConnectionHost {
   handleLine(client: ClientConnection, line: string): void {
     this.stats.linesReceived++;
     handleLine(this, client, line);
+  }
+
+  handleText(client: ClientConnection, text: string, start: number, end: number, chunk: Buffer): boolean {
+    if (!handleText(this, client, text, start, end, chunk)) return false;
+    this.stats.linesReceived++;
+    return true;
   }
 
   /**
