@@ -114,6 +114,9 @@ export class ClientConnection {
   clientInfo = '';
   /** Set once the client has logged in. */
   user: UserAccount | undefined;
+  /** Its user's `read` and `write` permissions, for the fast path (commands.ts, handleText): a field, not a Set lookup per line. */
+  mayRead = false;
+  mayWrite = false;
   monitoring = false;
   /** Names this client LISTENs to. */
   readonly listening = new Set<string>();
@@ -235,6 +238,8 @@ export class ClientConnection {
   /** The client logged in: the full line limit applies from the next byte. */
   loggedIn(account: UserAccount): void {
     this.user = account;
+    this.mayRead = account.permissions.has('read');
+    this.mayWrite = account.permissions.has('write');
     this.reader.maxLineLength = this.owner.limits.maxLineLength;
     this.ticket?.authenticated();
   }

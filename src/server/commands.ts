@@ -66,12 +66,11 @@ export function handleLine(hub: Hub, client: ClientConnection, line: string): vo
  * The names sliced from `text` are only looked up, never kept.
  */
 export function handleText(hub: Hub, client: ClientConnection, text: string, start: number, end: number, chunk: Buffer): boolean {
-  const user = client.user;
-  if (user === undefined || client.link !== undefined || hub.monitors.size > 0) return false;
+  if (client.user === undefined || client.link !== undefined || hub.monitors.size > 0) return false;
   switch (text.charCodeAt(start)) {
     case 0x52: // R: `RETRIEVE <name>` (the reference's `(.+)`)
       if (end - start <= 9 || text.charCodeAt(start + 8) !== 0x20 || text.substring(start, start + 8) !== 'RETRIEVE') return false;
-      if (!user.permissions.has('read')) return false;
+      if (!client.mayRead) return false;
       countCommand(hub.commandCounts, 'retrieve');
       retrieve(hub, client, text.slice(start + 9, end));
       return true;
@@ -79,7 +78,7 @@ export function handleText(hub: Hub, client: ClientConnection, text: string, sta
       // S: `SET <name>=<value>`, the name at least one character, ending at the first `=`.
       if (end - start <= 4 || text.charCodeAt(start + 3) !== 0x20 || text.substring(start, start + 3) !== 'SET') return false;
       const eq = text.indexOf('=', start + 5);
-      if (eq === -1 || eq >= end || !user.permissions.has('write') || hub.interclacks.targets.size > 0) return false;
+      if (eq === -1 || eq >= end || !client.mayWrite || hub.interclacks.targets.size > 0) return false;
       countCommand(hub.commandCounts, 'set');
       const name = text.slice(start + 4, eq);
       // The line goes out as it came (its own string: listeners' queues may keep it), CRLF and all.
@@ -94,7 +93,8 @@ export function handleText(hub: Hub, client: ClientConnection, text: string, sta
 /** RETRIEVE: `RETRIEVED name=value`, or `NOTRETRIEVED name` for a missing key or a tombstone. */
 function retrieve(hub: Hub, client: ClientConnection, name: string): void {
   const value = hub.cache.get(name);
-  client.send(encodeServerLine(value === undefined ? { type: 'notretrieved', name } : { type: 'retrieved', name, value }));
+  // encodeServerLine's `retrieved` and `notretrieved`, written out: no record per reply.
+  client.send(value === undefined ? `NOTRETRIEVED ${name}\r\n` : `RETRIEVED ${name}=${value}\r\n`);
 }
 
 /**
