@@ -44,9 +44,9 @@ export interface ConnectionHost {
   /**
    * Handles the line `[start, end)` of a chunk's latin1 text when it is a hot
    * command in the common case, and returns true; otherwise does nothing and
-   * returns false (the line then comes to `handleLine`). Keeps no slice of `text`.
+   * returns false (the line then comes to `handleLine`). Slices of `text` go no further than output queued this turn.
    */
-  handleText(client: ClientConnection, text: string, start: number, end: number, chunk: Buffer): boolean;
+  handleText(client: ClientConnection, text: string, start: number, end: number): boolean;
   /** The link whose master holds this server in a sync lock: every other connection's lines wait. */
   readonly syncLock: ClientConnection | undefined;
   /** The client's held lines may run now, as the rest of its interrupted turn. */
@@ -187,8 +187,8 @@ export class ClientConnection {
     // Until login only CLACKS and OVERHEAD A count: a short line limit.
     this.reader = new LineReader((line) => this.onLine(line), { encoding: 'latin1', maxLineLength: owner.limits.maxPreAuthLineLength });
     // The hot commands are handled on the chunk's text, without a string per line, when nothing makes them wait.
-    this.reader.textHandler = (text, start, end, chunk) =>
-      !this.closing && !this.ignoreInput && this.held === undefined && !this.mustWait() && owner.handleText(this, text, start, end, chunk);
+    this.reader.textHandler = (text, start, end) =>
+      !this.closing && !this.ignoreInput && this.held === undefined && !this.mustWait() && owner.handleText(this, text, start, end);
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => {
       const started = performance.now();
@@ -284,7 +284,8 @@ export class ClientConnection {
       const length = slice.length;
       // A socket that still writes earlier output keeps what it is handed: as
       // bytes, not as text, which may be built of slices of input chunks (a
-      // RETRIEVE reply holds the name as the client sent it: commands.ts, handleText).
+      // RETRIEVE reply holds the name, a fanned-out SET the whole line, as the
+      // client sent them: commands.ts, handleText).
       if (typeof slice === 'string' && this.socket.writableLength > 0) slice = Buffer.from(slice, 'latin1');
       this.inSocket += length;
       if (!this.socket.write(slice, 'latin1', (error) => this.written(length, error))) {

@@ -63,9 +63,10 @@ export function handleLine(hub: Hub, client: ClientConnection, line: string): vo
  * such a line (the same parse, count, reply and fan-out), without making a
  * string of the line or a command record. Anything else is left alone
  * (false), with nothing done: {@link handleLine} then takes the line.
- * The names sliced from `text` are only looked up, never kept.
+ * What it slices from `text` is only looked up or queued as output, never
+ * kept longer (output-queue.ts).
  */
-export function handleText(hub: Hub, client: ClientConnection, text: string, start: number, end: number, chunk: Buffer): boolean {
+export function handleText(hub: Hub, client: ClientConnection, text: string, start: number, end: number): boolean {
   if (client.user === undefined || client.link !== undefined || hub.monitors.size > 0) return false;
   switch (text.charCodeAt(start)) {
     case 0x52: // R: `RETRIEVE <name>` (the reference's `(.+)`)
@@ -81,8 +82,9 @@ export function handleText(hub: Hub, client: ClientConnection, text: string, sta
       if (eq === -1 || eq >= end || !client.mayWrite || hub.interclacks.targets.size > 0) return false;
       countCommand(hub.commandCounts, 'set');
       const name = text.slice(start + 4, eq);
-      // The line goes out as it came (its own string: listeners' queues may keep it), CRLF and all.
-      if (hub.subscriptions.has(name)) hub.publish(client, name, chunk[end] === 0x0d ? chunk.toString('latin1', start, end + 2) : `${chunk.toString('latin1', start, end)}\r\n`);
+      // The line goes out as it came, CRLF and all: a slice of the chunk's text,
+      // which output queues keep only until the end of the turn (output-queue.ts).
+      if (hub.subscriptions.has(name)) hub.publish(client, name, text.charCodeAt(end) === 0x0d ? text.slice(start, end + 2) : `${text.slice(start, end)}\r\n`);
       return true;
     }
     default:

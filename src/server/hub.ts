@@ -173,8 +173,8 @@ export class Hub implements ConnectionHost {
     handleLine(this, client, line);
   }
 
-  handleText(client: ClientConnection, text: string, start: number, end: number, chunk: Buffer): boolean {
-    if (!handleText(this, client, text, start, end, chunk)) return false;
+  handleText(client: ClientConnection, text: string, start: number, end: number): boolean {
+    if (!handleText(this, client, text, start, end)) return false;
     this.stats.linesReceived++;
     return true;
   }
