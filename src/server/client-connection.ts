@@ -274,10 +274,12 @@ export class ClientConnection {
     this.scheduleFlush();
   }
 
-  /** Writes what is queued, unless the socket asked us to wait. */
+  /** Writes what is queued, unless the socket asked us to wait; then seals it (output-queue.ts: no text is kept past a flush). */
   flush(): void {
     this.flushScheduled = false;
-    if (this.gone || this.waitingForDrain) return;
+    if (this.gone) return;
+    this.later?.seal();
+    if (this.waitingForDrain) return this.out.seal();
     let slice = this.out.take(WRITE_SLICE);
     if (slice !== undefined) this.lastOutputAt = Date.now();
     while (slice !== undefined) {
