@@ -44,7 +44,9 @@ export interface ConnectionHost {
   /**
    * Handles the line `[start, end)` of a chunk's latin1 text when it is a hot
    * command in the common case, and returns true; otherwise does nothing and
-   * returns false (the line then comes to `handleLine`). Slices of `text` go no further than output queued this turn.
+   * returns false (the line then comes to `handleLine`). Slices of `text` go
+   * no further than this client's or its listeners' output queues, which
+   * write or seal them at their next flush.
    */
   handleText(client: ClientConnection, text: string, start: number, end: number): boolean;
   /** The link whose master holds this server in a sync lock: every other connection's lines wait. */

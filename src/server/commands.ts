@@ -83,7 +83,7 @@ export function handleText(hub: Hub, client: ClientConnection, text: string, sta
       countCommand(hub.commandCounts, 'set');
       const name = text.slice(start + 4, eq);
       // The line goes out as it came, CRLF and all: a slice of the chunk's text,
-      // which output queues keep only until the end of the turn (output-queue.ts).
+      // which output queues keep only until their next flush (output-queue.ts).
       if (hub.subscriptions.has(name)) hub.publish(client, name, text.charCodeAt(end) === 0x0d ? text.slice(start, end + 2) : `${text.slice(start, end)}\r\n`);
       return true;
     }
