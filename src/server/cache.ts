@@ -7,15 +7,20 @@
  * entries.
  *
  * Names and values are latin1 strings (one char per byte), so they
- * round-trip byte for byte. Entries are immutable: every change stores a new
- * one, which is what lets a save take a point-in-time snapshot while the
- * cache keeps changing (see {@link Cache.openSnapshot}).
+ * round-trip byte for byte. A change of value or liveness stores a new entry;
+ * a RETRIEVE only moves the `accesstime` of the entry it finds, in place (the
+ * reference updates its hash in place too), so that a read allocates nothing.
+ * While a save's snapshot is open, an entry is copied for the snapshot before
+ * its first change of either kind, so the save still sees the cache as it was
+ * (see {@link Cache.openSnapshot}). The cache owns the entries it is given
+ * ({@link Cache.load}, {@link Cache.applySynced}) and the ones it hands out:
+ * read them, keep no reference to them.
  * @module
  */
 import { epochSeconds, type Clock } from './clock.js';
 import { applyStep } from './perl-number.js';
 
-/** One cache entry; times are epoch seconds with a fraction. */
+/** One cache entry; times are epoch seconds with a fraction. Read-only to everyone but the cache. */
 export interface CacheEntry {
   readonly data: string;
   readonly cachetime: number;
@@ -23,6 +28,8 @@ export interface CacheEntry {
   /** A tombstone left by REMOVE: `data` is empty and RETRIEVE answers NOTRETRIEVED. */
   readonly deleted: boolean;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * The cache as it was when the snapshot was opened, for a save that runs
@@ -76,10 +83,13 @@ export class Cache {
 
   /** RETRIEVE: the value of a live entry, which also moves its `accesstime` (and so changes the cache). */
   get(name: string): string | undefined {
-    const entry = this.entries.get(name);
+    const entry = this.entries.get(name) as Mutable<CacheEntry> | undefined;
     if (entry === undefined || entry.deleted) return undefined;
-    // Same data, same liveness: nothing to account for.
-    this.replace(name, { data: entry.data, cachetime: entry.cachetime, accesstime: this.now(), deleted: false }, entry);
+    // A snapshot keeps the entry as it was before its first change.
+    if (this.snapshotMap === this.entries && !this.before.has(name)) this.before.set(name, { ...entry });
+    // Same data, same liveness: nothing to account for, and no new entry.
+    entry.accesstime = this.now();
+    this.version++;
     return entry.data;
   }
 
@@ -223,7 +233,7 @@ export class Cache {
     this.replace(name, entry, previous);
   }
 
-  /** Stores `entry` without accounting: `previous` counted the same (a RETRIEVE only moves `accesstime`). */
+  /** Stores `entry` in place of `previous`, without accounting. */
   private replace(name: string, entry: CacheEntry, previous: CacheEntry | undefined): void {
     const map = this.entries;
     if (this.snapshotMap === map && previous !== undefined && !this.before.has(name)) this.before.set(name, previous);

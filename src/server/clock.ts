@@ -25,3 +25,42 @@ export function epochSeconds(): number {
 
 /** A source of epoch seconds; tests and the cache take one so that time can be controlled. */
 export type Clock = () => number;
+
+/**
+ * A clock that is read at most once per loop turn: while a turn runs
+ * (between {@link TurnClock.begin} and {@link TurnClock.end}), `now` answers
+ * the time of its first reading in that turn; outside a turn, every call
+ * reads `source`. A turn handles one read chunk of one client, so the cache
+ * times it sets are those of the turn, as a Perl server that reads the clock
+ * once per command would have set them within the same few milliseconds; a
+ * pipelined burst of RETRIEVEs then costs one clock reading instead of one
+ * per line.
+ */
+export class TurnClock {
+  private readonly source: Clock;
+  private inTurn = false;
+  /** The turn's reading, or NaN before its first `now`. */
+  private reading = Number.NaN;
+
+  constructor(source: Clock = epochSeconds) {
+    this.source = source;
+  }
+
+  /** Epoch seconds: the turn's reading inside a turn, a fresh one outside. A bound function, to be handed over as a {@link Clock}. */
+  readonly now: Clock = () => {
+    if (!this.inTurn) return this.source();
+    if (this.reading !== this.reading) this.reading = this.source();
+    return this.reading;
+  };
+
+  /** A turn starts: the next `now` reads the clock, and the ones after it in this turn answer the same. */
+  begin(): void {
+    this.inTurn = true;
+    this.reading = Number.NaN;
+  }
+
+  /** The turn is over: `now` reads the clock again on every call. */
+  end(): void {
+    this.inTurn = false;
+  }
+}

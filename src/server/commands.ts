@@ -50,9 +50,53 @@ export function handleLine(hub: Hub, client: ClientConnection, line: string): vo
     hub.replyLater(client, PERMISSION_DENIED);
     return;
   }
-  execute(hub, client, command);
+  execute(hub, client, command, line);
   if (command.type === 'monitor') hub.debug(`${client.cid}=${line}`);
   else if (hub.interclacks.targets.size > 0 && FORWARDED.has(command.type)) hub.interclacks.forward(client, line);
+}
+
+/**
+ * The server's fast path, on a line `[start, end)` of a chunk's latin1 text
+ * (client-connection.ts): RETRIEVE, and SET when no interclacks link is up,
+ * from a logged-in client that is not a link, while nobody monitors, with
+ * the permission the command needs. Exactly what {@link handleLine} does for
+ * such a line (the same parse, count, reply and fan-out), without making a
+ * string of the line or a command record. Anything else is left alone
+ * (false), with nothing done: {@link handleLine} then takes the line.
+ * What it slices from `text` is only looked up or queued as output, never
+ * kept longer (output-queue.ts).
+ */
+export function handleText(hub: Hub, client: ClientConnection, text: string, start: number, end: number): boolean {
+  if (client.user === undefined || client.link !== undefined || hub.monitors.size > 0) return false;
+  switch (text.charCodeAt(start)) {
+    case 0x52: // R: `RETRIEVE <name>` (the reference's `(.+)`)
+      if (end - start <= 9 || text.charCodeAt(start + 8) !== 0x20 || text.substring(start, start + 8) !== 'RETRIEVE') return false;
+      if (!client.mayRead) return false;
+      countCommand(hub.commandCounts, 'retrieve');
+      retrieve(hub, client, text.slice(start + 9, end));
+      return true;
+    case 0x53: {
+      // S: `SET <name>=<value>`, the name at least one character, ending at the first `=`.
+      if (end - start <= 4 || text.charCodeAt(start + 3) !== 0x20 || text.substring(start, start + 3) !== 'SET') return false;
+      const eq = text.indexOf('=', start + 5);
+      if (eq === -1 || eq >= end || !client.mayWrite || hub.interclacks.targets.size > 0) return false;
+      countCommand(hub.commandCounts, 'set');
+      const name = text.slice(start + 4, eq);
+      // The line goes out as it came, CRLF and all: a slice of the chunk's text,
+      // which output queues keep only until their next flush (output-queue.ts).
+      if (hub.subscriptions.has(name)) hub.publish(client, name, text.charCodeAt(end) === 0x0d ? text.slice(start, end + 2) : `${text.slice(start, end)}\r\n`);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** RETRIEVE: `RETRIEVED name=value`, or `NOTRETRIEVED name` for a missing key or a tombstone. */
+function retrieve(hub: Hub, client: ClientConnection, name: string): void {
+  const value = hub.cache.get(name);
+  // encodeServerLine's `retrieved` and `notretrieved`, written out: no record per reply.
+  client.send(value === undefined ? `NOTRETRIEVED ${name}\r\n` : `RETRIEVED ${name}=${value}\r\n`);
 }
 
 /**
@@ -83,17 +127,23 @@ function setClientInfo(client: ClientConnection, identification: string): void {
   client.clientInfo = identification.replaceAll(';', '_');
 }
 
-function execute(hub: Hub, client: ClientConnection, command: ClientCommand): void {
+function execute(hub: Hub, client: ClientConnection, command: ClientCommand, line: string): void {
   const { cache } = hub;
   switch (command.type) {
+    // The hot commands first. What SET and NOTIFY send on is the line as it
+    // came (`SET name=value`, `NOTIFY name`: the parse splits exactly there), not re-encoded.
+    case 'retrieve':
+      return retrieve(hub, client, command.name);
+    case 'set':
+      return hub.publish(client, command.name, `${line}\r\n`);
+    case 'store':
+      return cache.set(command.name, command.value);
     case 'clacks':
       return setClientInfo(client, command.identification);
     case 'overhead':
       return handleOverhead(hub, client, command.flags, command.value);
     case 'notify':
-      return hub.publish(client, command.name, encodeServerLine(command));
-    case 'set':
-      return hub.publish(client, command.name, encodeServerLine(command));
+      return hub.publish(client, command.name, `${line}\r\n`);
     case 'setandstore':
       // Listeners get a plain SET (transcript 03).
       cache.set(command.name, command.value);
@@ -102,14 +152,6 @@ function execute(hub: Hub, client: ClientConnection, command: ClientCommand): vo
       return hub.listen(client, command.name);
     case 'unlisten':
       return hub.unlisten(client, command.name);
-    case 'store':
-      return cache.set(command.name, command.value);
-    case 'retrieve': {
-      const value = cache.get(command.name);
-      return client.send(
-        encodeServerLine(value === undefined ? { type: 'notretrieved', name: command.name } : { type: 'retrieved', name: command.name, value }),
-      );
-    }
     case 'remove':
       return cache.remove(command.name);
     case 'increment':

@@ -27,8 +27,9 @@ import { LineTooLongError } from '../errors.js';
 import { encodeServerLine } from '../wire/index.js';
 import { sourceOf, type Admission, type Ticket } from './admission.js';
 import { Cache } from './cache.js';
+import { TurnClock } from './clock.js';
 import { ClientConnection, type ConnectionHost, type ConnectionIdentity, type DropKind } from './client-connection.js';
-import { handleLine } from './commands.js';
+import { handleLine, handleText } from './commands.js';
 import type { LinkState } from './interclacks/link.js';
 import { Interclacks } from './interclacks/network.js';
 import type { ResolvedLimits } from './limits.js';
@@ -58,7 +59,9 @@ export class Hub implements ConnectionHost {
   /** LISTENed name → the clients listening; SET and NOTIFY fan out through this. */
   readonly subscriptions = new Map<string, Set<ClientConnection>>();
   readonly monitors = new Set<ClientConnection>();
-  readonly cache = new Cache();
+  /** The cache's clock: read once per loop turn (a turn's cache times are the turn's). */
+  readonly clock = new TurnClock();
+  readonly cache = new Cache(this.clock.now);
   readonly stats: ServerStats = {
     connectionsAccepted: 0,
     connectionsRefused: 0,
@@ -170,6 +173,12 @@ export class Hub implements ConnectionHost {
     handleLine(this, client, line);
   }
 
+  handleText(client: ClientConnection, text: string, start: number, end: number): boolean {
+    if (!handleText(this, client, text, start, end)) return false;
+    this.stats.linesReceived++;
+    return true;
+  }
+
   /**
    * Runs `work` as one loop turn of `client`, then delivers what it deferred.
    * When the client's lines must wait mid-turn (a streamed reply, a throttled
@@ -179,6 +188,7 @@ export class Hub implements ConnectionHost {
   private turn(client: ClientConnection, work: () => void): void {
     if (this.inTurn) return this.guarded(client, work);
     this.inTurn = true;
+    this.clock.begin();
     const suspended = client.suspendedTurn as Deferred[] | undefined;
     if (suspended !== undefined) {
       this.deferred = suspended;
@@ -188,6 +198,7 @@ export class Hub implements ConnectionHost {
       this.guarded(client, work);
     } finally {
       this.inTurn = false;
+      this.clock.end();
       // Most turns defer nothing: the (empty) array is kept for the next one.
       const deferred = this.deferred;
       if (deferred.length > 0 || suspended !== undefined) {

@@ -8,6 +8,11 @@
  * every 16 KiB, so the queue costs what its bytes cost, not the three times
  * that a long chain of concatenated small strings takes on the heap. Output
  * that goes out this tick stays a string up to 1 MiB and is written as such.
+ *
+ * Text handed to `push` may be built of slices of an input chunk's text (the
+ * server's fast path, commands.ts), which keep the whole chunk's text alive:
+ * the connection writes or seals its queues at every flush, once per loop
+ * iteration (client-connection.ts), so no text is kept longer than that.
  * @module
  */
 

@@ -47,6 +47,16 @@ export class LineReader {
    * a client has logged in; a change applies from the next byte read.
    */
   maxLineLength: number;
+  /**
+   * The server's fast path (latin1 readers only): offered each complete line
+   * that lies within one chunk and holds no stray CR, as its bounds
+   * `[start, end)` (the CR before the LF left out) in `text`, the chunk
+   * decoded once as latin1, before the line is decoded on its own. When it
+   * returns true it has handled the line, and `onLine` does not see it.
+   * Slices of `text` keep the whole chunk's text alive: a handler may look
+   * at them but must keep none.
+   */
+  textHandler: ((text: string, start: number, end: number, chunk: Buffer) => boolean) | undefined;
   private readonly onLine: (line: string) => void;
   private readonly encoding: LineEncoding;
   private readonly onLargeLine: ((bytes: Buffer) => boolean) | undefined;
@@ -104,13 +114,45 @@ export class LineReader {
       start = lf + 1;
       lf = chunk.indexOf(LF, start);
     }
-    while (lf !== -1) {
-      if (lf - start > this.maxLineLength) this.fail();
-      this.emit(chunk, start, lf);
-      start = lf + 1;
-      lf = chunk.indexOf(LF, start);
+    if (this.textHandler !== undefined && this.encoding === 'latin1' && lf !== -1) {
+      start = this.offerLines(chunk, start, lf);
+    } else {
+      while (lf !== -1) {
+        if (lf - start > this.maxLineLength) this.fail();
+        this.emit(chunk, start, lf);
+        start = lf + 1;
+        lf = chunk.indexOf(LF, start);
+      }
     }
     if (start < chunk.length) this.keep(chunk, start);
+  }
+
+  /**
+   * The complete lines of `chunk` from `start` (the first LF at `lf`), each
+   * offered to the text handler first; returns where the unfinished rest starts.
+   * Lines are found in the chunk's text (a string search per line instead of
+   * a call into C++), and only a line the handler leaves becomes a string of its own.
+   */
+  private offerLines(chunk: Buffer, start: number, lf: number): number {
+    const text = chunk.toString('latin1');
+    // The first CR at or after `start` (text.length: none), searched again only once passed.
+    let cr = -1;
+    while (lf !== -1) {
+      if (lf - start > this.maxLineLength) this.fail();
+      const end = lf > start && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf;
+      if (end > start) {
+        if (cr < start) {
+          cr = text.indexOf('\r', start);
+          if (cr === -1) cr = text.length;
+        }
+        // A line with a stray CR, or one the handler does not take, goes the usual way.
+        const handler = this.textHandler;
+        if (cr < end || handler === undefined || !handler(text, start, end, chunk)) this.emit(chunk, start, lf);
+      }
+      start = lf + 1;
+      lf = text.indexOf('\n', start);
+    }
+    return start;
   }
 
   /** Copies the rest of `chunk` from `start` (no LF in it) behind the unfinished line. */

@@ -259,3 +259,45 @@ describe('LineReader memory for an unfinished line (issue 10, finding 2)', () =>
     expect(lines).toEqual(['ok', '123456789012345']);
   });
 });
+
+describe('LineReader text handler (the server fast path)', () => {
+  /** A latin1 reader whose text handler takes the lines starting with "T" and records what it was offered. */
+  function withHandler(maxLineLength?: number): { reader: LineReader; lines: string[]; taken: string[] } {
+    const { reader, lines } = recorder({ encoding: 'latin1', ...(maxLineLength === undefined ? {} : { maxLineLength }) });
+    const taken: string[] = [];
+    reader.textHandler = (text, start, end, chunk) => {
+      expect(text).toBe(chunk.toString('latin1'));
+      if (text.charCodeAt(start) !== 0x54) return false;
+      taken.push(text.slice(start, end));
+      return true;
+    };
+    return { reader, lines, taken };
+  }
+
+  it('offers each line within one chunk, CR of CRLF left out, and gives onLine the ones it leaves', () => {
+    const { reader, lines, taken } = withHandler();
+    feed(reader, Buffer.from('TAKE one\r\nleave two\r\nTAKE \xe4\xff\nleave\n\r\n\nTAKE last\r\n', 'latin1'));
+    expect(taken).toEqual(['TAKE one', 'TAKE \xe4\xff', 'TAKE last']);
+    expect(lines).toEqual(['leave two', 'leave']);
+  });
+
+  it('never offers a line with a stray CR, nor one that spans chunks: those are framed as before', () => {
+    const { reader, lines, taken } = withHandler();
+    feed(reader, 'TAKE a\rb\r\nTAKE c\r\r\nTAKE sp', 'lit\r\nTAKE whole\r\nTAKE cr\r', '\nTAKE end\n');
+    expect(lines).toEqual(['TAKE ab', 'TAKE c', 'TAKE split', 'TAKE cr']);
+    expect(taken).toEqual(['TAKE whole', 'TAKE end']);
+  });
+
+  it('keeps the line limit', () => {
+    const { reader, taken } = withHandler(8);
+    expect(() => feed(reader, 'TAKE ok\r\nTAKE too long\r\n')).toThrow(LineTooLongError);
+    expect(taken).toEqual(['TAKE ok']);
+  });
+
+  it('is not used by a UTF-8 reader', () => {
+    const { reader, lines } = recorder();
+    reader.textHandler = () => true;
+    feed(reader, 'TAKE \u00e9\r\n');
+    expect(lines).toEqual(['TAKE \u00e9']);
+  });
+});
