@@ -4,7 +4,7 @@
  * see a change of a few percent on a noisy machine. Builds the working
  * tree's src/ and the src/ of a git revision (default HEAD) with tsup.
  *
- *     npx tsx bench/tools/ab.ts [--base REV] [--rounds 15] [--only pipelined,store,fanout]
+ *     npx tsx bench/tools/ab.ts [--base REV] [--rounds 15] [--only pipelined,store,fanout,subscribe]
  *
  * Prints, per workload, the medians of rate and client CPU µs per op of the
  * floor, the base (B) and the working tree (A), and A/B of both.
@@ -20,7 +20,7 @@ import { connectFloor, connectRaw, type Context } from '../lib/context.js';
 import { buildSdk, importFrom, loadSdk, REPO_ROOT } from '../lib/sdk.js';
 import { startBenchServer } from '../lib/server.js';
 import { alternate, percentile, type Measured } from '../lib/stats.js';
-import { FanoutPublisher, keyNames, prepareKeys, sdkEventsRound, sdkPipelined, sdkStoreBurst } from '../lib/workloads.js';
+import { FanoutPublisher, keyNames, prepareKeys, sdkEventsRound, sdkPipelined, sdkStoreBurst, sdkSubscribeRound } from '../lib/workloads.js';
 import { FULL_SIZES } from '../lib/context.js';
 
 const { values } = parseArgs({
@@ -88,6 +88,13 @@ try {
       floor: () => sdkEventsRound(publisher, floor, ctx.sizes.fanoutEvents),
       A: () => sdkEventsRound(publisher, a, ctx.sizes.fanoutEvents),
       B: () => sdkEventsRound(publisher, b, ctx.sizes.fanoutEvents),
+    }));
+  }
+  if (only.has('subscribe')) {
+    report('fan-out, for await subscribe()', await alternate(rounds, {
+      floor: () => sdkEventsRound(publisher, floor, ctx.sizes.fanoutEvents),
+      A: () => sdkSubscribeRound(publisher, a, ctx.sizes.fanoutEvents),
+      B: () => sdkSubscribeRound(publisher, b as unknown as typeof a, ctx.sizes.fanoutEvents),
     }));
   }
 } finally {

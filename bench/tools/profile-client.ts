@@ -3,7 +3,7 @@
  * process, nothing else measured in the window), with its hot functions:
  * what `--profile` shows mixed with the baselines, separated.
  *
- *     npx tsx bench/tools/profile-client.ts pipelined|store|fanout [--client sdk|floor] [--rounds 20] [--out FILE]
+ *     npx tsx bench/tools/profile-client.ts pipelined|store|fanout|subscribe [--client sdk|floor] [--rounds 20] [--out FILE]
  * @module
  */
 import { writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { connectFloor, connectRaw, connectSdk, FULL_SIZES } from '../lib/context
 import { loadSdk } from '../lib/sdk.js';
 import { startBenchServer } from '../lib/server.js';
 import { collectGarbage, percentile, type Measured } from '../lib/stats.js';
-import { FanoutPublisher, keyNames, prepareKeys, sdkEventsRound, sdkPipelined, sdkStoreBurst } from '../lib/workloads.js';
+import { FanoutPublisher, keyNames, prepareKeys, sdkEventsRound, sdkPipelined, sdkStoreBurst, sdkSubscribeRound } from '../lib/workloads.js';
 import { formatHotFunctions, hotFunctions, type Profile } from './cpuprofile-top.js';
 
 const { values, positionals } = parseArgs({
@@ -38,6 +38,9 @@ const run = (): Promise<Measured> => {
       return sdkStoreBurst(client, sizes.storeBurst);
     case 'fanout':
       return sdkEventsRound(publisher, client, sizes.fanoutEvents);
+    case 'subscribe':
+      if (!('subscribe' in client)) throw new Error('the floor has no subscribe(): profile it with fanout');
+      return sdkSubscribeRound(publisher, client, sizes.fanoutEvents);
     default:
       throw new Error(`unknown workload ${workload}`);
   }

@@ -7,7 +7,7 @@
 import { platform } from '#platform';
 import { ClosedError, ValidationError } from '../errors.js';
 import type { EventOptions, ValueDecoder } from '../events/event-hub.js';
-import { EventQueue, type EventStream, type OverflowPolicy } from '../events/event-queue.js';
+import { EventQueue, SubscriptionQueue, type EventStream, type OverflowPolicy } from '../events/event-queue.js';
 import type { ClacksEvent, StatusEvent, SubscriptionEvent } from '../events/types.js';
 import { encodeClientCommand } from '../wire/client-commands.js';
 import { validateName, validateStep, validateText, validateValue } from '../wire/validate.js';
@@ -317,11 +317,14 @@ export class ClacksClient extends ClientCore {
     for (const name of list) validateName(name, 'names');
     if (this.isFinished) throw new ClosedError();
     const toListen = list.filter((name) => this.listens.acquire(name));
-    const queue = this.hub.open<V>({ ...options, names: list, types: ['set', 'notify', 'reconnected'] }, () => {
+    const onClose = (): void => {
       for (const name of list) {
         if (this.listens.unref(name) && !this.isFinished) this.write(`UNLISTEN ${name}\r\n`).catch((error: unknown) => this.report(error));
       }
-    });
+    };
+    const queue = this.hub.open<V>({ ...options, names: list, types: ['set', 'notify', 'reconnected'] }, onClose, SubscriptionQueue) as unknown as SubscriptionQueue<
+      SubscriptionEvent<V>
+    >;
     const listened = Promise.all(toListen.map((name) => this.write(`LISTEN ${name}\r\n`))).then(noop);
     // A LISTEN that could not be sent (queue full, client closed) ends the
     // subscription with that error, which also releases its names.
@@ -331,12 +334,9 @@ export class ClacksClient extends ClientCore {
     // rejects `ready` but not the subscription (the reconnect re-listens).
     const ready = listened.then(() => this.flush());
     ready.catch(noop);
-    const subscription = Object.assign(queue as unknown as EventQueue<SubscriptionEvent<V>>, {
-      names: list,
-      ready,
-      unsubscribe: () => void queue.return(),
-    });
-    return subscription as unknown as Subscription<V>;
+    queue.names = list;
+    queue.ready = ready;
+    return queue as unknown as Subscription<V>;
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -3,7 +3,7 @@
  * buffer and overflow policy.
  * @module
  */
-import { EventQueue, type EventStream, type OverflowPolicy } from './event-queue.js';
+import { EventQueue, type EventQueueOptions, type EventStream, type OverflowPolicy } from './event-queue.js';
 import type { ClacksEvent, ClacksEventType } from './types.js';
 import { encodeServerLine } from '../wire/server-lines.js';
 import { PendingSetEvent, takeEvent } from './pending-set.js';
@@ -70,8 +70,12 @@ export class EventHub {
     return { events, bytes };
   }
 
-  /** Opens an iterator; `onClose` runs when it ends. */
-  open<V>(options: EventOptions<V> = {}, onClose?: () => void): EventQueue<ClacksEvent<V>> & EventStream<ClacksEvent<V>> {
+  /** Opens an iterator, an instance of `Queue`; `onClose` runs when it ends. */
+  open<V>(
+    options: EventOptions<V> = {},
+    onClose?: () => void,
+    Queue: new (options: EventQueueOptions<ClacksEvent<unknown>>) => EventQueue<ClacksEvent<unknown>> = EventQueue,
+  ): EventQueue<ClacksEvent<V>> & EventStream<ClacksEvent<V>> {
     const consumer: Consumer = {
       queue: undefined as unknown as EventQueue<ClacksEvent<unknown>>,
       types: options.types ? new Set(options.types) : undefined,
@@ -81,7 +85,7 @@ export class EventHub {
     };
     const overflow = options.overflow ?? this.defaults.overflow;
     const onDrop = this.defaults.onDrop;
-    consumer.queue = new EventQueue<ClacksEvent<unknown>>({
+    consumer.queue = new Queue({
       bufferSize: options.bufferSize ?? this.defaults.bufferSize,
       bufferBytes: options.bufferBytes ?? this.defaults.bufferBytes,
       overflow,
@@ -117,7 +121,8 @@ export class EventHub {
       if (event.type === 'unsolicited' && !consumer.unsolicited) continue;
       if ((event.type === 'set' || event.type === 'notify') && consumer.names && !consumer.names.has(event.name)) continue;
       if (event.type === 'set' && consumer.decoder) consumer.queue.push(decodeSet(event.name, event.value, consumer.decoder), size);
-      else consumer.queue.push(event, size, pending);
+      else if (pending) consumer.queue.pushDeferred(event, size);
+      else consumer.queue.push(event, size);
     }
   }
 
