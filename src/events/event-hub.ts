@@ -102,27 +102,30 @@ export class EventHub {
 
   /** Delivers an event to every iterator whose filter accepts it. */
   dispatch(event: ClacksEvent): void {
-    if (this.consumers.length > 0) this.deliver(event, weigh(event), false);
+    const consumers = this.consumers;
+    if (consumers.length === 0) return;
+    const size = weigh(event);
+    for (let i = 0; i < consumers.length; i++) {
+      const consumer = consumers[i] as Consumer;
+      if (!accepts(consumer, event)) continue;
+      if (event.type === 'set' && consumer.decoder) consumer.queue.push(decodeSet(event.name, event.value, consumer.decoder), size);
+      else consumer.queue.push(event, size);
+    }
   }
 
   /**
    * Delivers a large SET whose value is still bytes: decoded at once for an
-   * iterator with a codec, by the others when their consumer takes it.
+   * iterator with a codec, by the others when their consumer takes it. (A
+   * loop of its own: the small events' dispatch stays as it was.)
    */
   dispatchPending(event: PendingSetEvent): void {
-    if (this.consumers.length > 0) this.deliver(event, event.weight, true);
-  }
-
-  private deliver(event: ClacksEvent, size: number, pending: boolean): void {
     const consumers = this.consumers;
+    const size = event.weight;
     for (let i = 0; i < consumers.length; i++) {
       const consumer = consumers[i] as Consumer;
-      if (consumer.types && !consumer.types.has(event.type)) continue;
-      if (event.type === 'unsolicited' && !consumer.unsolicited) continue;
-      if ((event.type === 'set' || event.type === 'notify') && consumer.names && !consumer.names.has(event.name)) continue;
-      if (event.type === 'set' && consumer.decoder) consumer.queue.push(decodeSet(event.name, event.value, consumer.decoder), size);
-      else if (pending) consumer.queue.pushDeferred(event, size);
-      else consumer.queue.push(event, size);
+      if (!accepts(consumer, event)) continue;
+      if (consumer.decoder) consumer.queue.push(decodeSet(event.name, event.value, consumer.decoder), size);
+      else consumer.queue.pushDeferred(event, size);
     }
   }
 
@@ -131,6 +134,13 @@ export class EventHub {
     for (const consumer of [...this.consumers]) consumer.queue.end(error);
     this.consumers = [];
   }
+}
+
+/** Whether an iterator's filter lets `event` through. */
+function accepts(consumer: Consumer, event: ClacksEvent): boolean {
+  if (consumer.types && !consumer.types.has(event.type)) return false;
+  if (event.type === 'unsolicited' && !consumer.unsolicited) return false;
+  return !((event.type === 'set' || event.type === 'notify') && consumer.names && !consumer.names.has(event.name));
 }
 
 /**
