@@ -8,7 +8,7 @@ import { encodeServerLine, parseClientCommand, type ClientCommand, type ClientCo
 import { authenticate } from './auth.js';
 import type { ClientConnection } from './client-connection.js';
 import type { Hub } from './hub.js';
-import { countCommand } from './metrics/command-counts.js';
+import { countCommand, countUnknown } from './metrics/command-counts.js';
 import { handleOverhead } from './overhead.js';
 import { requiredPermission } from './permissions.js';
 import { clientListStream } from './reply-stream.js';
@@ -33,7 +33,8 @@ const LINK_RUNS: ReadonlySet<ClientCommandType> = new Set([...FORWARDED, 'clacks
 
 export function handleLine(hub: Hub, client: ClientConnection, line: string): void {
   const command = parseClientCommand(line);
-  countCommand(hub.commandCounts, command.type);
+  if (command.type !== 'unknown') countCommand(hub.commandCounts, command.type);
+  else countUnknown(hub.commandCounts, line);
   if (client.user === undefined) return handleBeforeLogin(hub, client, command);
 
   // Monitors see every line of a logged-in client, but never credentials

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { escapeHelp, escapeLabelValue, formatExposition, formatValue, PROMETHEUS_CONTENT_TYPE, type MetricFamily } from '../../src/server/metrics/exposition.js';
-import { COMMAND_SLOT, COMMAND_WORDS, countCommand, countsByWord, newCommandCounts } from '../../src/server/metrics/command-counts.js';
+import { COMMAND_SLOT, COMMAND_WORDS, countCommand, countsByWord, countUnknown, newCommandCounts } from '../../src/server/metrics/command-counts.js';
 import type { ClientCommandType } from '../../src/wire/index.js';
 import { checkMetricsOptions, isLoopbackHost } from '../../src/server/metrics/metrics-server.js';
 import { processFamilies, type ProcessFigures } from '../../src/server/metrics/process-metrics.js';
@@ -87,7 +87,8 @@ describe('per-command counts', () => {
   it('have one slot per command type, labelled with the command word', () => {
     const types = Object.keys(COMMAND_WORDS) as ClientCommandType[];
     const counts = newCommandCounts();
-    expect(counts.length).toBe(types.length);
+    // Then one slot each for KEYSYNC and TIMEOUT (interclacks lines the client parser calls unknown).
+    expect(counts.length).toBe(types.length + 2);
     // Every type has its own slot, and the slots are 0 … n-1.
     expect(Object.keys(COMMAND_SLOT).sort()).toEqual([...types].sort());
     expect(types.map((type) => COMMAND_SLOT[type]).sort((a, b) => a - b)).toEqual(types.map((_, index) => index));
@@ -96,10 +97,15 @@ describe('per-command counts', () => {
       for (let i = 0; i <= index; i++) countCommand(counts, type);
     });
     const words = new Map(countsByWord(counts));
-    expect(words.size).toBe(types.length);
+    expect(words.size).toBe(types.length + 2);
     types.forEach((type, index) => expect(words.get(COMMAND_WORDS[type]), type).toBe(index + 1));
     expect(words.get('RETRIEVE')).toBe(types.indexOf('retrieve') + 1);
     expect(words.has('unknown')).toBe(true);
+    countUnknown(counts, 'KEYSYNC 1 2 k=v');
+    countUnknown(counts, 'TIMEOUT');
+    countUnknown(counts, 'BOGUS');
+    const after = new Map(countsByWord(counts));
+    expect([after.get('KEYSYNC'), after.get('TIMEOUT'), after.get('unknown')]).toEqual([1, 1, (words.get('unknown') ?? 0) + 1]);
   });
 });
 

@@ -85,14 +85,30 @@ export const COMMAND_WORDS: Readonly<Record<ClientCommandType, string>> = {
 
 const TYPES = Object.keys(COMMAND_WORDS) as ClientCommandType[];
 
-/** Lines received per command type, indexed by {@link COMMAND_SLOT}. */
+/**
+ * The interclacks lines the client parser leaves `unknown` but the server
+ * understands (commands.ts, handleLinkLine): counted under their own word,
+ * in the slots after the command types', so that a sync's KEYSYNC lines do
+ * not show as lines the server does not understand.
+ */
+const LINK_WORDS = ['KEYSYNC', 'TIMEOUT'] as const;
+
+/** Lines received per command type, indexed by {@link COMMAND_SLOT} (then the {@link LINK_WORDS}). */
 export type CommandCounts = Float64Array;
 
 export function newCommandCounts(): CommandCounts {
-  return new Float64Array(TYPES.length);
+  return new Float64Array(TYPES.length + LINK_WORDS.length);
 }
 
-/** The counts by command word (`RETRIEVE`, …, `unknown`), every command included. */
+/** Counts an `unknown` line: a KEYSYNC or TIMEOUT line under its word, anything else as `unknown`. */
+export function countUnknown(counts: CommandCounts, line: string): void {
+  const link = line.startsWith('KEYSYNC') ? 0 : line.startsWith('TIMEOUT') ? 1 : -1;
+  counts[link === -1 ? COMMAND_SLOT.unknown : TYPES.length + link]!++;
+}
+
+/** The counts by command word (`RETRIEVE`, …, `unknown`, `KEYSYNC`, `TIMEOUT`), every command included. */
 export function countsByWord(counts: CommandCounts): Array<[word: string, count: number]> {
-  return TYPES.map((type) => [COMMAND_WORDS[type], counts[COMMAND_SLOT[type]] ?? 0]);
+  const words: Array<[word: string, count: number]> = TYPES.map((type) => [COMMAND_WORDS[type], counts[COMMAND_SLOT[type]] ?? 0]);
+  LINK_WORDS.forEach((word, index) => words.push([word, counts[TYPES.length + index] ?? 0]));
+  return words;
 }
