@@ -56,6 +56,9 @@ export function handleLine(hub: Hub, client: ClientConnection, line: string): vo
   else if (hub.interclacks.targets.size > 0 && FORWARDED.has(command.type)) hub.interclacks.forward(client, line);
 }
 
+/** Longest SET name the fast path takes (a longer one goes the general way). */
+const FAST_SET_NAME = 256;
+
 /**
  * The server's fast path, on a line `[start, end)` of a chunk's latin1 text
  * (client-connection.ts): RETRIEVE, and SET when no interclacks link is up,
@@ -79,8 +82,13 @@ export function handleText(hub: Hub, client: ClientConnection, text: string, sta
     case 0x53: {
       // S: `SET <name>=<value>`, the name at least one character, ending at the first `=`.
       if (end - start <= 4 || text.charCodeAt(start + 3) !== 0x20 || text.substring(start, start + 3) !== 'SET') return false;
-      const eq = text.indexOf('=', start + 5);
-      if (eq === -1 || eq >= end || !client.mayWrite || hub.interclacks.targets.size > 0) return false;
+      if (!client.mayWrite || hub.interclacks.targets.size > 0) return false;
+      // The `=` searched within the line's first FAST_SET_NAME characters, never past
+      // its end: an indexOf through the chunk made lines without one quadratic.
+      const limit = Math.min(end, start + 4 + FAST_SET_NAME);
+      let eq = start + 5;
+      while (eq < limit && text.charCodeAt(eq) !== 0x3d) eq++;
+      if (eq >= limit) return false;
       countCommand(hub.commandCounts, 'set');
       const name = text.slice(start + 4, eq);
       // The line goes out as it came, CRLF and all: a slice of the chunk's text,
