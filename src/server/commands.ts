@@ -56,8 +56,15 @@ export function handleLine(hub: Hub, client: ClientConnection, line: string): vo
   else if (hub.interclacks.targets.size > 0 && FORWARDED.has(command.type)) hub.interclacks.forward(client, line);
 }
 
-/** Longest SET name the fast path takes (a longer one goes the general way). */
-const FAST_SET_NAME = 256;
+/**
+ * The fast path's last `=` search: in `lastEqText`, the first `=` at or
+ * after `lastEqFrom` is at `lastEq` (text.length: none), so it is the first
+ * from any position in between too. It holds one chunk's text (64 KiB at
+ * most) until the next search in another chunk.
+ */
+let lastEqText = '';
+let lastEqFrom = 0;
+let lastEq = -1;
 
 /**
  * The server's fast path, on a line `[start, end)` of a chunk's latin1 text
@@ -82,13 +89,19 @@ export function handleText(hub: Hub, client: ClientConnection, text: string, sta
     case 0x53: {
       // S: `SET <name>=<value>`, the name at least one character, ending at the first `=`.
       if (end - start <= 4 || text.charCodeAt(start + 3) !== 0x20 || text.substring(start, start + 3) !== 'SET') return false;
-      if (!client.mayWrite || hub.interclacks.targets.size > 0) return false;
-      // The `=` searched within the line's first FAST_SET_NAME characters, never past
-      // its end: an indexOf through the chunk made lines without one quadratic.
-      const limit = Math.min(end, start + 4 + FAST_SET_NAME);
-      let eq = start + 5;
-      while (eq < limit && text.charCodeAt(eq) !== 0x3d) eq++;
-      if (eq >= limit) return false;
+      // The first `=` at or after the name's first character. One found past this
+      // line's end is kept for the next lines of the chunk, so that lines
+      // without one do not each search the rest of the chunk (quadratic).
+      const from = start + 5;
+      let eq = lastEq;
+      if (from < lastEqFrom || from > eq || text !== lastEqText) {
+        eq = text.indexOf('=', from);
+        if (eq === -1) eq = text.length;
+        lastEqText = text;
+        lastEqFrom = from;
+        lastEq = eq;
+      }
+      if (eq >= end || !client.mayWrite || hub.interclacks.targets.size > 0) return false;
       countCommand(hub.commandCounts, 'set');
       const name = text.slice(start + 4, eq);
       // The line goes out as it came, CRLF and all: a slice of the chunk's text,
