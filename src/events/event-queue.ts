@@ -26,7 +26,7 @@ export interface EventQueueOptions<T = unknown> {
   onClose?: () => void;
   /** Told of every event a bound kept out: dropped (`drop-oldest`), or refused as the iterator fails (`error`). */
   onDrop?: (event: T, reason: 'count' | 'bytes') => void;
-  /** Turns an event pushed as `deferred` into what the consumer gets, when it gets it (a large SET is decoded only then). */
+  /** Turns an event given to `pushDeferred` into what the consumer gets, when it gets it (a large SET is decoded only then). */
   take?: (event: T) => T;
 }
 
