@@ -21,6 +21,8 @@ const executable = chromiumPath();
 if (!executable) warnSkipped('the console tests (test/browser/console.test.ts)');
 
 const WAIT = 15_000;
+/** How long a console started by this file may run: the whole describe, on a slow machine. */
+const FILE_LIFETIME = 15 * 60_000;
 const XSS_VALUE = '<script>globalThis.__pwned = 1</script><img src=x onerror="globalThis.__pwned = 2"> & &amp; "quoted"';
 const XSS_NAME = '<img src=x onerror="globalThis.__pwned = 3">';
 
@@ -47,7 +49,8 @@ describe.skipIf(!executable)('clacks console in headless Chromium', () => {
 
   /** Starts `clacks console` for `url`; resolves with the child and the URL it printed. */
   async function startConsole(url: string, ...args: string[]): Promise<{ running: Running; url: string }> {
-    const running = startCli(['console', '--url', url, ...args]);
+    // These consoles live through the whole file (the admin one is started in beforeAll), not one test.
+    const running = startCli(['console', '--url', url, ...args], {}, { lifetime: FILE_LIFETIME });
     consoles.push(running);
     await running.waitFor(/#key=[\w-]+\n/);
     return { running, url: running.stdout.trim().split('\n')[0] as string };
@@ -403,7 +406,7 @@ describe.skipIf(!executable)('clacks console in headless Chromium', () => {
   it('exits 0 on SIGTERM, and the page sees the console go', async () => {
     adminConsole.kill('SIGTERM');
     const result = await adminConsole.exited;
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     await admin.page.locator('#link-state.pill-reconnecting, #link-state.pill-closed').waitFor({ timeout: WAIT });
   });
 });

@@ -133,7 +133,13 @@ export class Running {
   readonly child: ChildProcessWithoutNullStreams;
   private readonly waiters = new Set<() => void>();
 
-  constructor(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
+  /**
+   * `lifetime` (default CHILD_TIMEOUT) is how long the child may run before
+   * it is killed with SIGKILL; a child that outlives one test (started in a
+   * `beforeAll`) needs the whole file's time. A kill by this timer is written
+   * at the end of `stderr`, so a failure says why the child went.
+   */
+  constructor(args: string[], options: { env?: Record<string, string>; cwd?: string; lifetime?: number } = {}) {
     this.child = spawn(process.execPath, args, { cwd: options.cwd ?? ROOT, env: childEnv(options.env) });
     this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       this.stdout += chunk;
@@ -143,7 +149,11 @@ export class Running {
       this.stderr += chunk;
       this.notify();
     });
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), CHILD_TIMEOUT);
+    const lifetime = options.lifetime ?? CHILD_TIMEOUT;
+    const timer = setTimeout(() => {
+      this.stderr += `\n[test harness: killed with SIGKILL after its lifetime of ${lifetime} ms]\n`;
+      this.child.kill('SIGKILL');
+    }, lifetime);
     this.exited = new Promise((resolve, reject) => {
       this.child.on('error', reject);
       this.child.on('close', (code, signal) => {
@@ -192,8 +202,8 @@ export class Running {
 }
 
 /** Starts the built CLI as a long-running child. */
-export function startCli(args: string[], env: Record<string, string> = {}): Running {
-  return new Running([CLI, ...args], { env });
+export function startCli(args: string[], env: Record<string, string> = {}, options: { lifetime?: number } = {}): Running {
+  return new Running([CLI, ...args], { env, ...options });
 }
 
 /** Parses one JSON object per line. */
