@@ -256,14 +256,14 @@ export class ReplyTooLargeError extends ClacksError {
  * and text): an Origin it does not allow, a line over its limit, no room
  * for another connection, the Clacks server behind it unreachable. Still a
  * {@link ConnectionError} (code `CONNECTION_ERROR`); `permanent` refusals
- * (the page's Origin) are not retried.
+ * (the page's Origin, the gateway's `authorize` hook) are not retried.
  */
 export class GatewayError extends ConnectionError {
   static override readonly kind: string = 'GatewayError';
 
   /** The WebSocket close code (see the README's gateway section). */
   readonly closeCode: number;
-  /** Whether retrying cannot help (the gateway refuses this page's Origin). */
+  /** Whether retrying cannot help (the gateway refuses this page's Origin, or its `authorize` hook refuses the connection). */
   readonly permanent: boolean;
 
   constructor(message: string, closeCode: number, permanent = false) {

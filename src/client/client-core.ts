@@ -828,7 +828,7 @@ function describeLine(line: string): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/** Errors no retry can mend: bad credentials, a gateway that refuses this page's origin. */
+/** Errors no retry can mend: bad credentials, a gateway that refuses this page's origin or its authorization. */
 function isFatal(error: Error): boolean {
   return error instanceof AuthenticationError || (error instanceof GatewayError && error.permanent);
 }

@@ -18,7 +18,7 @@ export const CloseCode = {
   tryAgainLater: 1013,
   /** The Clacks server behind the gateway is unreachable or failed. */
   badGateway: 1014,
-  /** The gateway's `authorize` hook refused the connection (no session, say). */
+  /** The gateway's `authorize` hook refused the connection (no session, say): permanent, never retried. */
   unauthorized: 4001,
   /** The page's Origin is not on the gateway's allowlist: permanent, never retried. */
   originRefused: 4003,

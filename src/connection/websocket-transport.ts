@@ -250,6 +250,9 @@ function gatewayError(event: { code: number; reason: string }, where: string): G
   switch (event.code) {
     case CloseCode.originRefused:
       return new GatewayError(`the gateway at ${where} refused this page's origin${reason}. Add the origin with --allow-origin`, event.code, true);
+    case CloseCode.unauthorized:
+      // The gateway's authorize hook said no: as a failed login, retrying the same request cannot help.
+      return new GatewayError(`the gateway at ${where} refused this connection${reason}`, event.code, true);
     case CloseCode.policy:
     case CloseCode.tooBig:
     case CloseCode.tryAgainLater:

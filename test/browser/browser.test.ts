@@ -179,6 +179,55 @@ describe.skipIf(!executable)('net-clacks/browser in headless Chromium', () => {
     }
   });
 
+  it("is refused for good when the gateway's authorize hook refuses (4001): no retry, at the first connect or at a reconnect", async () => {
+    let allow = true;
+    const hooked = await startGateway({ upstream: `clacks+unix://${env.socketPath}`, authorize: () => allow });
+    const port = hooked.address?.port as number;
+    let again: ClacksGateway | undefined;
+    try {
+      // A connected page, then a gateway on the same port that refuses it: the reconnect ends the client.
+      await page.evaluate(async (url) => {
+        const globals = globalThis as unknown as PageGlobals & { hooked: ClacksClient; hookedStatuses: string[] };
+        globals.hookedStatuses = [];
+        globals.hooked = await globals.clacks.createClient(url);
+        globals.hooked.on('status', (event) => globals.hookedStatuses.push(event.type === 'closed' ? `closed: ${event.reason?.message}` : event.type));
+      }, wsUrl('exampleuser', 'unsafepassword', port));
+      await hooked.close();
+      allow = false;
+      again = await startGateway({ upstream: `clacks+unix://${env.socketPath}`, port, authorize: () => allow });
+      await page.waitForFunction(() => (globalThis as unknown as { hookedStatuses: string[] }).hookedStatuses.some((s) => s.startsWith('closed')), undefined, { timeout: 20_000 });
+      const statuses = await page.evaluate(() => (globalThis as unknown as { hookedStatuses: string[] }).hookedStatuses);
+      expect(statuses.at(-1)).toBe(`closed: the gateway at ws://127.0.0.1:${port}/ refused this connection: this connection is not authorized`);
+      const refusedAtReconnect = again.stats().refused;
+      expect(refusedAtReconnect).toBe(1); // one refused attempt, then no more
+
+      // A first connect that is given 10 s to find its server does not spend them retrying a refusal.
+      const started = Date.now();
+      const error = await page.evaluate(async (url) => {
+        const globals = globalThis as unknown as PageGlobals;
+        try {
+          (await globals.clacks.createClient(url, { waitForServer: 10_000 })).destroy();
+          return undefined;
+        } catch (caught) {
+          const e = caught as InstanceType<typeof globals.clacks.GatewayError>;
+          return { name: e.name, code: e.code, message: e.message, closeCode: e.closeCode, permanent: e.permanent };
+        }
+      }, wsUrl('exampleuser', 'unsafepassword', port));
+      expect(error).toEqual({
+        name: 'GatewayError',
+        code: 'CONNECTION_ERROR',
+        message: `the gateway at ws://127.0.0.1:${port}/ refused this connection: this connection is not authorized`,
+        closeCode: 4001,
+        permanent: true,
+      });
+      expect(again.stats().refused).toBe(refusedAtReconnect + 1);
+      expect(Date.now() - started).toBeLessThan(9_000);
+    } finally {
+      await again?.close();
+      await hooked.close();
+    }
+  });
+
   it('refuses a Unix or TLS target before connecting: a page needs a gateway', async () => {
     const message = await page.evaluate(async () => {
       const globals = globalThis as unknown as PageGlobals;

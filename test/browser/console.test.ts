@@ -8,6 +8,7 @@
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -25,6 +26,18 @@ const WAIT = 15_000;
 const FILE_LIFETIME = 15 * 60_000;
 const XSS_VALUE = '<script>globalThis.__pwned = 1</script><img src=x onerror="globalThis.__pwned = 2"> & &amp; "quoted"';
 const XSS_NAME = '<img src=x onerror="globalThis.__pwned = 3">';
+
+/** A TCP port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 /** A page of a console, and what it did. */
 interface OpenedPage {
@@ -384,6 +397,20 @@ describe.skipIf(!executable)('clacks console in headless Chromium', () => {
     const next = /another browser: (\S+#key=[\w-]+)/.exec(running.stderr)?.[1] as string;
     const third = await openPage(next);
     await third.page.locator('#login').waitFor({ timeout: WAIT });
+  });
+
+  it('ends a page whose console was restarted: the new console refuses its old session (4001), and the page stops retrying', async () => {
+    const port = await freePort();
+    const target = `clacks+unix://exampleuser:unsafepassword@localhost${env.socketPath}`;
+    const first = await startConsole(target, '--listen', `127.0.0.1:${port}`);
+    const { page } = await openPage(first.url);
+    await connected(page);
+    first.running.kill('SIGTERM');
+    expect((await first.running.exited).code).toBe(0);
+    await startConsole(target, '--listen', `127.0.0.1:${port}`);
+    await seen(page, '#stream .entry[data-kind="link"]', 'ENDED');
+    await page.locator('#link-state.pill-closed').waitFor({ timeout: WAIT });
+    expect(await page.locator('#link-reason').textContent()).toBe('This console session has ended (was the console restarted?): open the URL it printed.');
   });
 
   it('raised no error in the pages (no CSP violation, no uncaught exception), and fetched nothing from elsewhere', () => {

@@ -241,15 +241,17 @@ async function dashboard(session: SessionInfo): Promise<void> {
 
 /** The link state in the header and the stream; a session the console no longer knows ends the page's client. */
 function watchLink(client: ClacksClient, header: HeaderView, traffic: TrafficView): void {
+  const ended = (reason: Error | undefined): boolean => {
+    if (!(reason instanceof GatewayError && reason.closeCode === CloseCode.unauthorized)) return false;
+    client.destroy();
+    header.setLink({ state: 'closed', reason: 'This console session has ended (was the console restarted?): open the URL it printed.' });
+    traffic.push({ kind: 'link', label: 'ENDED', source: 'console', name: '', detail: 'the console refused this session' });
+    return true;
+  };
   client.on('status', (event: StatusEvent) => {
     switch (event.type) {
       case 'disconnected':
-        if (event.reason instanceof GatewayError && event.reason.closeCode === CloseCode.unauthorized) {
-          client.destroy();
-          header.setLink({ state: 'closed', reason: 'This console session has ended (was the console restarted?): open the URL it printed.' });
-          traffic.push({ kind: 'link', label: 'ENDED', source: 'console', name: '', detail: 'the console refused this session' });
-          return;
-        }
+        if (ended(event.reason)) return;
         traffic.push({ kind: 'link', label: 'LOST', source: 'console', name: '', detail: event.reason.message });
         header.setLink({ state: 'reconnecting', reason: event.reason.message, attempt: 0, delay: 0 });
         return;
@@ -263,6 +265,8 @@ function watchLink(client: ClacksClient, header: HeaderView, traffic: TrafficVie
         traffic.push({ kind: 'link', label: 'RECONNECTED', source: 'console', name: '', detail: `to ${event.serverInfo}; events sent meanwhile were missed` });
         return;
       case 'closed':
+        // A reconnect the console refused (4001, permanent) ends the client here.
+        if (ended(event.reason)) return;
         header.setLink({ state: 'closed', reason: event.reason?.message ?? 'closed' });
         return;
       default:
