@@ -172,7 +172,8 @@ class RunningServer implements ClacksServer {
   }
 
   metrics(): string {
-    this.processMetrics ??= new ProcessMetrics();
+    // The loop-delay sampler runs from the first call until close(); a first call after close() starts none.
+    this.processMetrics ??= new ProcessMetrics(this.closing === undefined);
     const links = (): LinkMetrics[] =>
       this.links().map((link) => ({ role: link.role, peer: link.peer, state: link.state, up: link.state === 'up', outputBytes: link.outputBytes }));
     return formatMetrics(takeSnapshot(this.hub, this.usage(), this.startedAt, links), this.processMetrics.read());

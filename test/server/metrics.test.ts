@@ -188,4 +188,15 @@ describe("the server's metrics over HTTP", () => {
     const second = parseExposition(test.server.metrics());
     expect(second.value('nodejs_eventloop_lag_p50_seconds')).toBeGreaterThanOrEqual(0);
   });
+
+  it('server.metrics() first called after close() reads the process but starts no loop-delay sampler (nothing would stop it)', async () => {
+    const test = await startTestServer();
+    await test.server.close();
+    const first = parseExposition(test.server.metrics());
+    expect(first.value('clacks_connections', { state: 'authenticated' })).toBe(0);
+    expect(first.value('process_resident_memory_bytes')).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A sampler would have samples by now (it takes one every 20 ms).
+    expect(parseExposition(test.server.metrics()).families.has('nodejs_eventloop_lag_p50_seconds')).toBe(false);
+  });
 });

@@ -34,11 +34,17 @@ export interface ProcessFigures {
   loopDelay?: { min: number; max: number; mean: number; stddev: number; p50: number; p90: number; p99: number };
 }
 
-/** Reads the process's figures; samples the event loop delay from its construction until `close()`. */
+/**
+ * Reads the process's figures; samples the event loop delay from its
+ * construction until `close()`, unless made with `sampleLoop` false (then
+ * it reads no loop delay at all).
+ */
 export class ProcessMetrics {
-  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
+  private readonly histogram: IntervalHistogram | undefined;
 
-  constructor() {
+  constructor(sampleLoop = true) {
+    if (!sampleLoop) return;
+    this.histogram = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
     this.histogram.enable();
   }
 
@@ -58,7 +64,7 @@ export class ProcessMetrics {
       ...fileDescriptors(),
     };
     const histogram = this.histogram;
-    if (histogram.count > 0) {
+    if (histogram && histogram.count > 0) {
       const beyond = (nanoseconds: number): number => Math.max(0, nanoseconds / 1e6 - LOOP_SAMPLE_MS) / 1000;
       figures.loopDelay = {
         min: beyond(histogram.min),
@@ -75,7 +81,7 @@ export class ProcessMetrics {
   }
 
   close(): void {
-    this.histogram.disable();
+    this.histogram?.disable();
   }
 }
 
