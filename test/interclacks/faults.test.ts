@@ -180,6 +180,11 @@ describe('interclacks loops', () => {
     await waitUntil(() => /refusing the link from .*: it would close a loop/.test(lone.logs.join('\n')), 'the refusal');
     await waitUntil(() => self.server.links()[0]?.state === 'down', 'the link to be down');
     expect(self.server.links()[0]?.lastError).toMatch(/the master refused the link: interclacks_loop/);
+    // The reason crosses the link as plain ASCII (the wire is bytes: an arrow would arrive as a C1 control byte).
+    const id = lone.server.serverId;
+    expect(self.server.links()[0]?.lastError).toContain(`interclacks_loop this server (${id}) is already downstream of ${id}: ${id} -> ${id}`);
+    const refused = self.logs.find((line) => line.includes('the master refused the link')) ?? '';
+    expect(refused).toContain(`${id} -> ${id}`);
   });
 
   it('two servers that are each the master of the other end up with one link, and a SET crosses it once', async () => {

@@ -110,9 +110,10 @@ export class Interclacks {
     const path = this.path();
     if (peerId !== undefined && path.includes(peerId)) {
       // Each server on it, then its master: this one, …, the would-be slave, and this one again.
-      const loop = [...path.slice(0, path.indexOf(peerId) + 1), this.id].join(' → ');
-      this.hub.log('warn', `interclacks: refusing the link from ${client.cid} (server ${peerId}): it would close a loop (${loop}, each server followed by its master); check the <master> of the servers on it`);
-      client.send(encodeServerLine({ type: 'overhead', flags: 'E', value: `interclacks_loop this server (${this.id}) is already downstream of ${peerId}: ${loop}` }));
+      const servers = [...path.slice(0, path.indexOf(peerId) + 1), this.id];
+      this.hub.log('warn', `interclacks: refusing the link from ${client.cid} (server ${peerId}): it would close a loop (${servers.join(' → ')}, each server followed by its master); check the <master> of the servers on it`);
+      // ASCII on the wire: lines are bytes (latin1), where an arrow would arrive as a C1 control byte.
+      client.send(encodeServerLine({ type: 'overhead', flags: 'E', value: `interclacks_loop this server (${this.id}) is already downstream of ${peerId}: ${servers.join(' -> ')}` }));
       client.end();
       return;
     }
