@@ -136,6 +136,23 @@ export function openSocket(target: ResolvedTarget, options: SocketOptions): Prom
   });
 }
 
+/** The hint of a refused TLS certificate, which names the client's own options. */
+const CLIENT_TLS_HINT = / Clacks servers often use self-signed certificates: .*$/;
+const CLIENT_ALTNAME_HINT = /, or pass tls: .*$/;
+
+/**
+ * The message of a connection error, with the hint for a certificate that
+ * was not accepted replaced by `hint` (for the server's link to its master
+ * and the gateway's upstream, whose options are not the client's `tls`).
+ */
+export function withCertificateHint(error: unknown, hint: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `${message.replace(CLIENT_ALTNAME_HINT, '.')} ${hint}`;
+  if (typeof code !== 'string' || !VERIFY_ERRORS.has(code)) return message;
+  return `${message.replace(CLIENT_TLS_HINT, '')} ${hint}`;
+}
+
 function describeError(error: NodeJS.ErrnoException, where: string): ConnectionError {
   const code = error.code ?? '';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {

@@ -9,7 +9,7 @@
  */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { openSocket } from '../connection/node-transport.js';
+import { openSocket, withCertificateHint } from '../connection/node-transport.js';
 import { CloseCode } from '../connection/close-codes.js';
 import { LineTooLongError } from '../errors.js';
 import { decodeAuthToken, encodeAuthToken } from '../wire/client-commands.js';
@@ -132,7 +132,11 @@ export class Bridge {
       });
     } catch (error) {
       if (this.closed) return;
-      this.log('warn', `cannot reach the Clacks server for ${this.address}: ${error instanceof Error ? error.message : String(error)}`);
+      const message = withCertificateHint(
+        error,
+        "Trust the server's certificate with --upstream-ca FILE (upstreamTls.ca), or skip verification with --upstream-insecure (upstreamTls.rejectUnauthorized: false).",
+      );
+      this.log('warn', `cannot reach the Clacks server for ${this.address}: ${message}`);
       this.closePage(CloseCode.badGateway, 'the Clacks server is unreachable');
       return;
     }

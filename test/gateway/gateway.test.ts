@@ -115,6 +115,20 @@ describe('the client through the gateway', () => {
     expect(await client.retrieve('gateway::tls')).toBe('secure');
   });
 
+  it("an upstream certificate it cannot verify: the page gets 1014, the log names the gateway's own options to fix it", async () => {
+    const logs: string[] = [];
+    const gw = await gateway({ upstream: `clacks://127.0.0.1:${env.port}`, logger: (_level, message) => logs.push(message) });
+    const error = await createClient(urlOf(gw), { reconnect: false }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: 'GatewayError', closeCode: GatewayCloseCode.badGateway });
+    await waitFor(() => logs.some((line) => line.includes('cannot reach the Clacks server')));
+    const line = logs.find((entry) => entry.includes('cannot reach the Clacks server')) as string;
+    expect(line).toContain('TLS certificate of clacks://127.0.0.1:');
+    expect(line).toContain('--upstream-ca FILE (upstreamTls.ca)');
+    expect(line).toContain('--upstream-insecure (upstreamTls.rejectUnauthorized: false)');
+    // Not the client's own options, which a gateway does not have.
+    expect(line).not.toContain('pass tls:');
+  });
+
   it("uses Node's global WebSocket where there is one (node --experimental-websocket)", async () => {
     const gw = await gateway();
     const script = path.join(import.meta.dirname, 'fixtures/global-websocket-client.ts');

@@ -9,7 +9,7 @@
  * @module
  */
 import type { Socket } from 'node:net';
-import { openSocket } from '../../connection/node-transport.js';
+import { openSocket, withCertificateHint } from '../../connection/node-transport.js';
 import type { LogLevel } from '../options.js';
 import type { LinkPhase, LinkSync } from './link.js';
 import type { ResolvedInterclacks, ResolvedMaster } from './options.js';
@@ -20,9 +20,6 @@ export interface UpstreamHost {
   attachMaster(socket: Socket): void;
   log(level: LogLevel, message: string): void;
 }
-
-/** TLS verification errors, for a hint in the log. */
-const VERIFY_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
 
 export class MasterConnector {
   readonly master: ResolvedMaster;
@@ -100,11 +97,10 @@ export class MasterConnector {
       (error: unknown) => {
         this.abort = undefined;
         if (this.stopped) return;
-        const cause = (error as { cause?: { code?: string } }).cause;
-        let message = error instanceof Error ? error.message : String(error);
-        if (cause?.code !== undefined && VERIFY_CODES.test(cause.code)) {
-          message = `${message.replace(/ Clacks servers often use.*$/, '')} Trust the master's certificate with --master-ca FILE (master.tls.ca), or skip verification with --master-insecure (master.tls.rejectUnauthorized: false).`;
-        }
+        const message = withCertificateHint(
+          error,
+          "Trust the master's certificate with --master-ca FILE (master.tls.ca), or skip verification with --master-insecure (master.tls.rejectUnauthorized: false).",
+        );
         this.failures++;
         // The first failure and every change are worth a warning; the same one again is not, except now and then.
         const level: LogLevel = message !== this.lastError || this.failures % 10 === 1 ? 'warn' : 'debug';
