@@ -130,6 +130,15 @@ export class Cache {
     return true;
   }
 
+  /** A later access time from another server for an entry we keep as it is (a sync that echoed our own entry). */
+  touchSynced(name: string, accesstime: number): void {
+    const entry = this.entries.get(name) as Mutable<CacheEntry> | undefined;
+    if (entry === undefined || !(accesstime > entry.accesstime)) return;
+    if (this.snapshotMap === this.entries && !this.before.has(name)) this.before.set(name, { ...entry });
+    entry.accesstime = accesstime;
+    this.version++;
+  }
+
   /** CLEARCACHE: everything goes, tombstones included, and none is left behind. */
   clear(): void {
     // A new map rather than clear(): a save that is reading the old one keeps reading it.

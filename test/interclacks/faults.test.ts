@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UserOptions } from '../../src/server/index.js';
 import { eventually, flushed, retrieve, startNetServer, startNetwork, stopProxies, type NetServer } from '../helpers/network.js';
+import { startProxy } from '../helpers/proxy.js';
 import { sleep, stopTestServers, waitUntil, type RawConnection } from '../helpers/server.js';
 
 const USERS: UserOptions[] = [{ username: 'exampleuser', password: 'unsafepassword' }];
@@ -80,6 +81,40 @@ describe('interclacks faults', () => {
     await onMaster.waitFor('SET p.chan=after the partition\r\n');
     expect(onMaster.received).not.toContain('during the partition');
     expect(slaveB.logs.join('\n')).toMatch(/warn: interclacks: link to the master .* down: /);
+  });
+
+  it('an entry that did not change keeps its cachetime however often the link comes back (the reference lets the link delay push it forward at every sync)', async () => {
+    /** The cachetime of every entry, as a sync dump of that server shows them. */
+    const cachetimes = async (server: NetServer): Promise<string> => {
+      const probe = await server.connectUnix();
+      probe.write('CLACKS probe\r\nOVERHEAD A ZXhhbXBsZXVzZXI=:dW5zYWZlcGFzc3dvcmQ=\r\nOVERHEAD I 1\r\n');
+      await probe.waitFor('OVERHEAD L 0\r\n');
+      probe.destroy();
+      return [...probe.received.matchAll(/^KEYSYNC (\S+) \S+ [UD] ([^=\r\n]+)=/gm)].map((found) => `${found[2]}@${found[1]}`).join(' ');
+    };
+    const master = await startNetServer('master', { users: USERS });
+    const writer = await master.client();
+    writer.write('STORE drift.live=v\r\nSTORE drift.gone=v\r\nREMOVE drift.gone\r\n');
+    await flushed(writer);
+    const onMaster = await cachetimes(master);
+    const proxy = await startProxy({ path: master.socketPath as string }, 'unix');
+    try {
+      const slave = await startNetServer('slave', { users: USERS, master: `clacks+unix://${proxy.path}`, interclacks: { reconnectTimeout: 10 } });
+      const synced = () => slave.server.links()[0]?.state === 'up' && (slave.server.links()[0]?.lastSync?.received ?? 0) > 0;
+      await waitUntil(synced, 'the first sync');
+      await sleep(50);
+      const onSlave = await cachetimes(slave);
+      for (let relink = 0; relink < 15; relink++) {
+        const before = proxy.connections;
+        proxy.dropAll();
+        await waitUntil(() => proxy.connections > before && synced(), `re-link ${relink + 1}`);
+        await sleep(20);
+      }
+      expect(await cachetimes(master)).toBe(onMaster);
+      expect(await cachetimes(slave)).toBe(onSlave);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a link gone silent is dropped with TIMEOUT after interclacks.pingTimeout on both sides, and re-established', async () => {

@@ -23,7 +23,7 @@
  * are honoured only on links; a link never runs the read and management
  * commands a Perl peer forwards (so replies never bounce between servers);
  * a received KEYSYNC is passed on only when taken, with its times in our own
- * clock; a key holding `=` crosses only between our servers (keysync.ts);
+ * clock; an entry echoed back unchanged by a sync keeps its times (isEcho); a key holding `=` crosses only between our servers (keysync.ts);
  * and our servers tell each other their ids (the slave in its `CLACKS` line,
  * the master in `OVERHEAD MN net-clacks-path …`, which the Perl server
  * ignores), so that a link that would close a loop is refused.
@@ -31,6 +31,7 @@
  */
 import type { Socket } from 'node:net';
 import { encodeAuthToken, encodeServerLine } from '../../wire/index.js';
+import type { CacheEntry } from '../cache.js';
 import type { ClientConnection } from '../client-connection.js';
 import { epochSeconds } from '../clock.js';
 import type { Hub } from '../hub.js';
@@ -233,7 +234,7 @@ export class Interclacks {
     link.offset = epochSeconds() - perlFloat(value);
   }
 
-  /** A KEYSYNC line from a link: taken if newer, and then passed on to the other links in our clock. */
+  /** A KEYSYNC line from a link: taken if newer (and not our own entry echoed), and then passed on to the other links in our clock. */
   keysync(client: ClientConnection, line: string): void {
     const link = client.link as LinkState;
     client.lastPingAt = Date.now();
@@ -241,7 +242,9 @@ export class Interclacks {
     if (parsed === undefined) return this.ignore(client, line, 'a malformed KEYSYNC line');
     link.sync.received++;
     const { cache } = this.hub;
-    if (!cache.applySynced(parsed.name, syncedEntry(parsed, link.offset))) return;
+    const incoming = syncedEntry(parsed, link.offset);
+    if (isEcho(cache.peek(parsed.name), incoming)) return cache.touchSynced(parsed.name, incoming.accesstime);
+    if (!cache.applySynced(parsed.name, incoming)) return;
     link.sync.taken++;
     if (this.targets.size === 0 || (this.targets.size === 1 && this.targets.has(client))) return;
     const entry = cache.peek(parsed.name);
@@ -403,6 +406,26 @@ export class Interclacks {
     }
     return infos;
   }
+}
+
+/**
+ * How much newer an entry holding the same value may come back and still be
+ * our own, echoed: the clock offset of a link takes in the link's delay, so
+ * each sync returns what it carried a few milliseconds newer (transcript 11:
+ * "timestamps drift forward a few ms at every sync").
+ */
+const ECHO_WINDOW_S = 1;
+
+/**
+ * An incoming entry with the value we hold (or a tombstone for our
+ * tombstone), at most {@link ECHO_WINDOW_S} newer: our own entry come back
+ * through a sync, not a new write. Taking it would change nothing but push
+ * its times forward, at every sync, until they pass real writes.
+ */
+function isEcho(ours: CacheEntry | undefined, incoming: CacheEntry): boolean {
+  if (ours === undefined || ours.deleted !== incoming.deleted) return false;
+  if (!ours.deleted && ours.data !== incoming.data) return false;
+  return incoming.cachetime - ours.cachetime <= ECHO_WINDOW_S;
 }
 
 function pathNotice(path: readonly string[]): string {
