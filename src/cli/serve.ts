@@ -109,7 +109,7 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     throw error;
   }
   warnAboutUsers(flags, options.users);
-  if (!flags.quiet && flags.master !== undefined && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(flags.master)) {
+  if (!flags.quiet && flags.master !== undefined && (/^[^:]+:\/\/[^/@]*:[^/@]*@/.test(flags.master) || /[?&]password=/.test(flags.master))) {
     console.error(`clacks: warning: --master with a password puts it on the command line, where every local user can read it (ps, /proc); a link logs in as this server's main user when the URL names none`);
   }
   options.limits = { ...options.limits, ...limitsFrom(flags as unknown as Record<string, unknown>) };
