@@ -68,7 +68,7 @@ export interface ServeSettings {
   pingTimeout: number | undefined;
   stalledWriteTimeout: number | undefined;
   /** `--tls-handshake-timeout` (no key in the reference's config). */
-  tlsHandshakeTimeout: number | undefined;
+  tlsHandshakeTimeout?: number | undefined;
   deletedCacheTime: number | undefined;
   staleCacheTime: number | undefined;
   cacheCleanInterval: number | undefined;
