@@ -17,6 +17,8 @@ export interface SettingsFlags {
   user?: UserOptions[];
   pingTimeout?: number;
   authTimeout?: number;
+  stalledWriteTimeout?: number;
+  tlsHandshakeTimeout?: number;
   persist?: string;
   persistInterval?: number;
   deletedCacheTime?: number;
@@ -63,6 +65,8 @@ export function serveSettings(flags: SettingsFlags, given: (option: string) => b
   if (flags.user !== undefined) settings.users = flags.user;
   settings.pingTimeout = flags.pingTimeout ?? settings.pingTimeout;
   settings.authTimeout = flags.authTimeout ?? settings.authTimeout;
+  settings.stalledWriteTimeout = flags.stalledWriteTimeout ?? settings.stalledWriteTimeout;
+  settings.tlsHandshakeTimeout = flags.tlsHandshakeTimeout ?? settings.tlsHandshakeTimeout;
   settings.persistFile = flags.persist ?? settings.persistFile;
   settings.persistInterval = flags.persistInterval ?? settings.persistInterval;
   settings.deletedCacheTime = flags.deletedCacheTime ?? settings.deletedCacheTime;

@@ -6,7 +6,7 @@
  * @module
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { LIMITS, type LimitSpec, type ServerLimits } from '../server/limits.js';
+import { LIMITS, resolveLimits, type LimitSpec, type ServerLimits } from '../server/limits.js';
 
 const SUFFIX: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
@@ -27,6 +27,17 @@ export function limitsFrom(flags: Record<string, unknown>): ServerLimits {
     if (typeof value === 'number') limits[spec.name] = value;
   }
   return limits;
+}
+
+/** Every limit as `--print-config` shows it: defaults filled in, sizes and counts as numbers, durations in seconds, `"unlimited"`. */
+export function describeLimits(limits: ServerLimits): Record<string, number | 'unlimited'> {
+  const resolved = resolveLimits(limits);
+  const described: Record<string, number | 'unlimited'> = {};
+  for (const spec of LIMITS) {
+    const value = resolved[spec.name];
+    described[spec.name] = value === Infinity ? 'unlimited' : spec.unit === 'ms' ? value / 1000 : value;
+  }
+  return described;
 }
 
 /** A limit as the README and `--help` show it: `64K`, `16M`, `1 s`, `10000`. */

@@ -25,7 +25,7 @@ import { applySocketMode, ConfigError, describeSettings, toServerOptions, type S
 import { startMetricsServer, startServer, type ClacksServer, type MetricsServerOptions, type ServerOptions, type UserOptions } from '../server/index.js';
 import { addWebSocketOptions, gatewayOptionsFrom, parseListen, type WebSocketFlags } from './gateway.js';
 import { serveSettings, UsageError, type SettingsFlags } from './serve-config.js';
-import { addLimitOptions, limitsFrom } from './serve-limits.js';
+import { addLimitOptions, describeLimits, limitsFrom } from './serve-limits.js';
 import { addMetricsOptions, metricsOptionsFrom, type MetricsFlags } from './serve-metrics.js';
 import { collectUsers, describeUsers, USERS_VARIABLE, UsersError } from './serve-users.js';
 
@@ -35,8 +35,6 @@ interface ServeFlags extends Omit<SettingsFlags, 'user'>, WebSocketFlags, Metric
   /** `--user` as typed; parsed by serve-users.ts (so that a bad one is reported without its password). */
   user?: string[];
   users?: string[];
-  stalledWriteTimeout?: number;
-  tlsHandshakeTimeout?: number;
   printConfig?: boolean;
   ws?: { host: string; port: number };
   quiet?: boolean;
@@ -99,7 +97,11 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
       flags.ws !== undefined,
     );
     for (const warning of settings.warnings) console.error(`clacks serve: warning: ${warning}`);
-    if (flags.printConfig) return void console.log(JSON.stringify(describeSettings(settings), null, 2));
+    if (flags.printConfig) {
+      const { notes, warnings, ...described } = describeSettings(settings);
+      const limits = describeLimits(limitsFrom(flags as unknown as Record<string, unknown>));
+      return void console.log(JSON.stringify({ ...described, limits, notes, warnings }, null, 2));
+    }
     if (!flags.quiet) for (const note of settings.notes) console.error(`clacks serve: note: ${note}`);
     options = toServerOptions(settings);
   } catch (error) {
@@ -107,12 +109,10 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     throw error;
   }
   warnAboutUsers(flags, options.users);
-  if (!flags.quiet && flags.master !== undefined && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(flags.master)) {
+  if (!flags.quiet && flags.master !== undefined && (/^[^:]+:\/\/[^/@]*:[^/@]*@/.test(flags.master) || /[?&]password=/.test(flags.master))) {
     console.error(`clacks: warning: --master with a password puts it on the command line, where every local user can read it (ps, /proc); a link logs in as this server's main user when the URL names none`);
   }
   options.limits = { ...options.limits, ...limitsFrom(flags as unknown as Record<string, unknown>) };
-  if (flags.stalledWriteTimeout !== undefined) options.stalledWriteTimeout = flags.stalledWriteTimeout * 1000;
-  if (flags.tlsHandshakeTimeout !== undefined) options.tlsHandshakeTimeout = flags.tlsHandshakeTimeout * 1000;
 
   // The gateway's upstream: the server's first Unix socket, else a private one of its own.
   let privateDir: string | undefined;

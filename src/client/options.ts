@@ -152,10 +152,17 @@ export function parseClacksUrl(url: string): ResolvedTarget {
     throw new ValidationError('url', `${JSON.stringify(redactUrl(url))} is not a valid URL (is the port 1-65535? are special characters in the user or password percent-encoded?)`);
   }
   const query = parsed.searchParams;
-  const username = parsed.username !== '' ? decodeURIComponent(parsed.username) : (query.get('user') ?? query.get('username') ?? '');
-  const password = parsed.password !== '' ? decodeURIComponent(parsed.password) : (query.get('password') ?? '');
+  const decode = (part: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new ValidationError('url', `${JSON.stringify(redactUrl(url))} has a malformed percent-escape in its user, password or path (write % itself as %25)`);
+    }
+  };
+  const username = parsed.username !== '' ? decode(parsed.username) : (query.get('user') ?? query.get('username') ?? '');
+  const password = parsed.password !== '' ? decode(parsed.password) : (query.get('password') ?? '');
   if (parsed.protocol === 'clacks+unix:') {
-    const path = decodeURIComponent(parsed.pathname);
+    const path = decode(parsed.pathname);
     if (path === '' || path === '/') throw new ValidationError('url', `${JSON.stringify(redactUrl(url))} names no socket path`);
     return { kind: 'unix', path, username, password };
   }

@@ -138,15 +138,23 @@ function handleLinkLine(hub: Hub, client: ClientConnection, line: string): void 
 
 /** Before login only CLACKS and OVERHEAD count; everything else is ignored without a reply. */
 function handleBeforeLogin(hub: Hub, client: ClientConnection, command: ClientCommand): void {
-  if (command.type === 'clacks') setClientInfo(client, command.identification);
+  if (command.type === 'clacks') setClientInfo(hub, client, command.identification);
   else if (command.type === 'overhead' && command.value !== '') {
     if (command.flags.includes('A')) authenticate(hub, client, command.value);
     else if (client.link !== undefined) hub.interclacks.masterRefused(client, command.flags, command.value);
   }
 }
 
-function setClientInfo(client: ClientConnection, identification: string): void {
-  client.clientInfo = identification.replaceAll(';', '_');
+/**
+ * Keeps at most what a CLACKS line before login could carry
+ * (`maxPreAuthLineLength`), also for one sent after login (where the full
+ * line limit applies): the name lives as long as the connection, outside
+ * every input budget. Copied, so that it never holds on to the input chunk
+ * it was cut from.
+ */
+function setClientInfo(hub: Hub, client: ClientConnection, identification: string): void {
+  const kept = identification.length > hub.limits.maxPreAuthLineLength ? identification.slice(0, hub.limits.maxPreAuthLineLength) : identification;
+  client.clientInfo = Buffer.from(kept.replaceAll(';', '_'), 'latin1').toString('latin1');
 }
 
 function execute(hub: Hub, client: ClientConnection, command: ClientCommand, line: string): void {
@@ -161,7 +169,7 @@ function execute(hub: Hub, client: ClientConnection, command: ClientCommand, lin
     case 'store':
       return cache.set(command.name, command.value);
     case 'clacks':
-      return setClientInfo(client, command.identification);
+      return setClientInfo(hub, client, command.identification);
     case 'overhead':
       return handleOverhead(hub, client, command.flags, command.value);
     case 'notify':

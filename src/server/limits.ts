@@ -17,7 +17,7 @@ const MiB = 1024 * 1024;
 export interface ServerLimits {
   /** Longest line a logged-in client may send; a longer one gets `OVERHEAD E line_too_long` and a close. Default 16 MiB. */
   maxLineLength?: number;
-  /** Longest line before login (the only lines that count then are `CLACKS` and `OVERHEAD A`). Default 64 KiB. */
+  /** Longest line before login (the only lines that count then are `CLACKS` and `OVERHEAD A`), and the most of a `CLACKS` identification kept, also after login. Default 64 KiB. */
   maxPreAuthLineLength?: number;
   /** Connections at once, in every state (TLS handshakes included); more are closed on accept. Default 10,000. */
   maxConnections?: number;

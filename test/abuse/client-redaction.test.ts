@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createClient, type StatusEvent } from '../../src/index.js';
+import { createClient, ValidationError, type StatusEvent } from '../../src/index.js';
 import { useTestEnv } from '../helpers/client-env.js';
 import { CHILD_TIMEOUT, runCli } from '../cli/cli-process.js';
 
@@ -39,6 +39,15 @@ describe('client errors', () => {
     const error = await rejection(createClient(`clacks+unix://?user=admin&password=${SECRET}`));
     expect(messages(error)).not.toContain(SECRET);
     expect((error as Error).message).toContain('password=***');
+  });
+
+  it('a malformed percent-escape in the user, password or socket path is a ValidationError naming the redacted URL', async () => {
+    for (const url of [`clacks://admin:${SECRET}%zz@localhost:1`, `clacks://ad%min:${SECRET}@localhost:1`, `clacks+unix://admin:${SECRET}@localhost/tmp/x%.sock`]) {
+      const error = await rejection(createClient(url));
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(messages(error)).not.toContain(SECRET);
+      expect((error as Error).message).toMatch(/clacks(\+unix)?:\/\/ad%?min:\*\*\*@localhost.*malformed percent-escape/);
+    }
   });
 
   it('a connection that fails names the target without its password', async () => {

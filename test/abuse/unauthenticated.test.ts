@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUTH, startTestServer, stopTestServers, waitUntil } from '../helpers/server.js';
-import { ABUSE_USERS, NOBODY, connectPlainFrom, connectTlsFrom } from './helpers.js';
+import { ABUSE_USERS, NOBODY, connectPlainFrom, connectTlsFrom, collectGarbage } from './helpers.js';
 
 const KiB = 1024;
 
@@ -33,6 +33,29 @@ describe('abuse: unauthenticated peers (finding 1)', () => {
     client.write(`CLACKS big\r\n${AUTH.main}STORE big=${'v'.repeat(200 * KiB)}\r\nRETRIEVE big\r\n`);
     await client.waitFor(`RETRIEVED big=${'v'.repeat(200 * KiB)}\r\n`);
     expect(client.closed).toBe(false);
+  });
+
+  it('keeps a CLACKS identification sent after login to maxPreAuthLineLength, as one sent before (a user without permissions)', async () => {
+    const { connectUnix, server } = await startTestServer({ users: ABUSE_USERS, limits: { maxPreAuthLineLength: 1000 } });
+    const peers = await Promise.all(Array.from({ length: 8 }, () => connectUnix()));
+    // External strings too: V8 keeps a long latin1 string decoded from a Buffer outside its heap.
+    const retained = () => {
+      collectGarbage();
+      const usage = process.memoryUsage();
+      return usage.heapUsed + usage.external;
+    };
+    const before = retained();
+    // 1 MiB names after login, where the full line limit applies: the old server kept each whole, unaccounted, for as long as the connection lived.
+    for (const [index, peer] of peers.entries()) peer.write(`CLACKS small\r\n${NOBODY}CLACKS ${'n'.repeat(1024 * KiB)}${index}\r\nFLUSH f\r\n`);
+    for (const peer of peers) await peer.waitFor('FLUSHED f\r\n');
+    expect(retained() - before).toBeLessThan(2 * 1024 * KiB);
+    const manager = await connectUnix();
+    manager.write(`CLACKS m\r\n${AUTH.main}CLIENTLIST\r\n`);
+    const reply = await manager.waitFor('CLIENTLISTEND\r\n');
+    const names = [...reply.matchAll(/CLIENTINFO=(n+)[^;]*;/g)].map((match) => match[1] as string);
+    expect(names).toHaveLength(8);
+    for (const name of names) expect(name.length).toBeLessThanOrEqual(1000);
+    expect(server.usage().connections.authenticated).toBe(9);
   });
 
   it('refuses unauthenticated connections past maxUnauthenticatedPerSource; logging in frees a place', async () => {

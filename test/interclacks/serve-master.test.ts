@@ -91,6 +91,16 @@ describe('clacks serve as a slave', () => {
     });
   });
 
+  it('warns that --master puts a password on the command line, in the URL\'s user part or in its query', async () => {
+    const directory = scratchDirectory();
+    for (const [index, url] of ['clacks+unix://link:s3cret-u@localhost/nonexistent.sock', 'clacks+unix:///nonexistent.sock?user=link&password=s3cret-q'].entries()) {
+      const cli = serve(['--socket', join(directory, `s${index}.sock`), '--user', 'a:b', '--master', url, '--interclacks-reconnect-timeout', '60'], directory);
+      await cli.waitFor(/slave of clacks\+unix:/);
+      expect(cli.stderr).toContain('warning: --master with a password puts it on the command line');
+      expect(cli.stdout + cli.stderr).not.toMatch(/s3cret/);
+    }
+  });
+
   it.each([
     ['a --master that is not a clacks URL', ['--master', 'http://x'], /--master takes a clacks:\/\/host:port \(TLS\) or clacks\+unix:\/\/\/path\.sock URL/],
     ['--master-ca without a master', ['--master-ca', 'x.pem'], /--master-ca and --master-insecure need a master/],

@@ -104,6 +104,32 @@ describe('clacks serve --config', () => {
     expect(all.stdout).toContain('"username": "wouser"');
   });
 
+  it('--print-config shows every timeout and limit given as a flag as the server will use it', async () => {
+    const result = await runServe(
+      [
+        '--config', join(FIXTURES, 'config/transcripts_server.xml'),
+        '--stalled-write-timeout', '5',
+        '--tls-handshake-timeout', '3',
+        '--max-output-buffer', '1M',
+        '--login-failure-delay', '0.5',
+        '--max-connections', 'unlimited',
+        '--print-config',
+      ],
+      { cwd: FIXTURES },
+    );
+    expect(result.code).toBe(0);
+    const printed = JSON.parse(result.stdout) as Record<string, unknown>;
+    // The config says <stalledwritetimeout>60</stalledwritetimeout>: the flag wins, in what is printed too.
+    expect(printed).toMatchObject({ timeouts: { auth: 5, ping: 5, stalledWrite: 5, tlsHandshake: 3 } });
+    expect(printed.limits).toMatchObject({
+      maxOutputBuffer: 1024 * 1024,
+      loginFailureDelay: 0.5,
+      maxConnections: 'unlimited',
+      maxPreAuthLineLength: 64 * 1024,
+      maxLoginFailureDelay: 1,
+    });
+  });
+
   it.each([
     ['malformed XML, with file, line and column', '<clacks>\n  <port>1</prot>\n</clacks>\n', /clacks serve: .*clacks\.xml:2:\d+: malformed XML: Expected closing tag 'port'/],
     ['a missing certificate file, named', '<clacks><ip>127.0.0.1</ip><port>0</port><ssl><cert>missing.crt</cert><key>missing.key</key></ssl><username>a</username><password>b</password></clacks>', /cannot read the certificate missing\.crt \(<ssl><cert> in .*\): no such file/],

@@ -67,6 +67,8 @@ export interface ServeSettings {
   authTimeout: number | undefined;
   pingTimeout: number | undefined;
   stalledWriteTimeout: number | undefined;
+  /** `--tls-handshake-timeout` (no key in the reference's config). */
+  tlsHandshakeTimeout?: number | undefined;
   deletedCacheTime: number | undefined;
   staleCacheTime: number | undefined;
   cacheCleanInterval: number | undefined;
@@ -95,6 +97,7 @@ export function emptySettings(): ServeSettings {
     authTimeout: undefined,
     pingTimeout: undefined,
     stalledWriteTimeout: undefined,
+    tlsHandshakeTimeout: undefined,
     deletedCacheTime: undefined,
     staleCacheTime: undefined,
     cacheCleanInterval: undefined,
@@ -218,6 +221,7 @@ export function toServerOptions(settings: ServeSettings, readFile: (path: string
     authTimeout: ms(settings.authTimeout),
     pingTimeout: ms(settings.pingTimeout),
     stalledWriteTimeout: ms(settings.stalledWriteTimeout),
+    tlsHandshakeTimeout: ms(settings.tlsHandshakeTimeout),
     persistFile: settings.persistFile,
     persistInterval: ms(settings.persistInterval),
     deletedCacheTime: ms(settings.deletedCacheTime),
@@ -267,6 +271,7 @@ export function describeSettings(settings: ServeSettings): Record<string, unknow
       auth: settings.authTimeout ?? seconds.authTimeout,
       ping: settings.pingTimeout ?? seconds.pingTimeout,
       stalledWrite: settings.stalledWriteTimeout ?? seconds.stalledWriteTimeout,
+      tlsHandshake: settings.tlsHandshakeTimeout ?? seconds.tlsHandshakeTimeout,
     },
     cache: {
       deletedCacheTime: settings.deletedCacheTime ?? seconds.deletedCacheTime,
