@@ -122,6 +122,8 @@ export class ClientConnection {
   monitoring = false;
   /** Names this client LISTENs to. */
   readonly listening = new Set<string>();
+  /** What they cost, for `maxListenBytesPerClient` (hub.listen). */
+  listenBytes = 0;
   /** The ping timer's start: connect time, then the last PING (PROTOCOL.md, "Keepalive"). */
   lastPingAt = this.connectedAt;
   /** NOPING suspends the ping timeout until the next PING. */

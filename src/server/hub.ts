@@ -32,7 +32,7 @@ import { ClientConnection, type ConnectionHost, type ConnectionIdentity, type Dr
 import { handleLine, handleText } from './commands.js';
 import type { LinkState } from './interclacks/link.js';
 import { Interclacks } from './interclacks/network.js';
-import type { ResolvedLimits } from './limits.js';
+import { LISTEN_ENTRY_BYTES, type ResolvedLimits } from './limits.js';
 import { logLine, peerText } from './log-text.js';
 import { LoginThrottle } from './login-throttle.js';
 import { newCommandCounts } from './metrics/command-counts.js';
@@ -77,6 +77,7 @@ export class Hub implements ConnectionHost {
     clientsDropped: 0,
     droppedBy: { outputCap: 0, stalled: 0, outputBudget: 0, inputBudget: 0, renegotiation: 0, error: 0 },
     linesTooLong: 0,
+    listensRefused: 0,
     errorReportsSuppressed: 0,
     cacheSaves: 0,
     cacheSaveFailures: 0,
@@ -94,6 +95,8 @@ export class Hub implements ConnectionHost {
   /** While our master's sync lock is on: its link. Every other connection's lines wait meanwhile. */
   syncLock: ClientConnection | undefined;
 
+  /** What every client's listened names cost together (listen). */
+  private listenTotal = 0;
   private deferred: Deferred[] = [];
   private inTurn = false;
   private toFlush: ClientConnection[] = [];
@@ -264,18 +267,33 @@ export class Hub implements ConnectionHost {
     this.stats.eventsDelivered += delivered;
   }
 
+  /** LISTEN, within `maxListenBytesPerClient` and `maxTotalListenBytes`: past them it is refused with `OVERHEAD E listen_limit`. */
   listen(client: ClientConnection, name: string): void {
+    if (client.listening.has(name)) return;
+    const cost = name.length + LISTEN_ENTRY_BYTES;
+    const { maxListenBytesPerClient, maxTotalListenBytes } = this.limits;
+    if (client.listenBytes + cost > maxListenBytesPerClient || this.listenTotal + cost > maxTotalListenBytes) {
+      this.stats.listensRefused++;
+      const [what, limit] = client.listenBytes + cost > maxListenBytesPerClient ? ['per client', maxListenBytesPerClient] : ['for all clients', maxTotalListenBytes];
+      client.send(encodeServerLine({ type: 'overhead', flags: 'E', value: `listen_limit (names listened to ${what}: limit ${limit} bytes)` }));
+      return;
+    }
     let listeners = this.subscriptions.get(name);
     if (listeners === undefined) this.subscriptions.set(name, (listeners = new Set()));
     listeners.add(client);
     client.listening.add(name);
+    client.listenBytes += cost;
+    this.listenTotal += cost;
   }
 
   unlisten(client: ClientConnection, name: string): void {
+    if (!client.listening.delete(name)) return;
     const listeners = this.subscriptions.get(name);
     listeners?.delete(client);
     if (listeners?.size === 0) this.subscriptions.delete(name);
-    client.listening.delete(name);
+    const cost = name.length + LISTEN_ENTRY_BYTES;
+    client.listenBytes -= cost;
+    this.listenTotal -= cost;
   }
 
   setMonitoring(client: ClientConnection, on: boolean): void {
@@ -387,6 +405,7 @@ export class Hub implements ConnectionHost {
       connections: { total: counts.handshaking + counts.unauthenticated + counts.authenticated, ...counts },
       input: { bytes: this.inputTotal, peakBytes: this.peakInput, budget: this.limits.maxTotalInput },
       output: { bytes: this.outputTotal, peakBytes: this.peakOutput, budget: this.limits.maxTotalOutput },
+      listens: { bytes: this.listenTotal, budget: this.limits.maxTotalListenBytes },
       keylists: { snapshots: this.keylists.active, bytes: this.keylists.bytes },
       loginThrottle: { sources: this.logins.size, waiting: this.logins.waiting },
       clients,

@@ -44,6 +44,14 @@ export interface ServerLimits {
   loginFailureExpiry?: number;
   /** Sources whose failures are remembered; the least recently failed are forgotten first. Default 10,000. */
   maxLoginThrottleSources?: number;
+  /**
+   * Bytes of the names one client LISTENs to, each name counted with
+   * 64 bytes of bookkeeping on top; a LISTEN past it gets
+   * `OVERHEAD E listen_limit` and is not taken. Default 1 MiB.
+   */
+  maxListenBytesPerClient?: number;
+  /** The same across all clients. Default 64 MiB. */
+  maxTotalListenBytes?: number;
   /** Distinct KEYLIST snapshots being sorted and sent at once; more KEYLISTs wait their turn. Default 4. */
   maxKeylistSnapshots?: number;
   /** Longest log line in characters; the rest is cut and counted. Default 1,000. */
@@ -51,6 +59,9 @@ export interface ServerLimits {
   /** `OVERHEAD E` reports logged per client per minute; the rest are counted in one line. Default 10. */
   errorLogsPerMinute?: number;
 }
+
+/** What a listened name costs beyond its own bytes (its entries in the server's maps and sets), for the LISTEN limits. */
+export const LISTEN_ENTRY_BYTES = 64;
 
 /** Every limit with its value. */
 export type ResolvedLimits = { readonly [K in keyof ServerLimits]-?: number };
@@ -89,6 +100,8 @@ export const LIMITS: readonly LimitSpec[] = [
   { name: 'maxLoginFailureDelay', unit: 'ms', fallback: 1000, flag: '--max-login-failure-delay', help: 'longest wait between login checks of one source' },
   { name: 'loginFailureExpiry', unit: 'ms', fallback: 60_000, flag: '--login-failure-expiry', help: "time without failures after which a source's are forgotten" },
   { name: 'maxLoginThrottleSources', unit: 'count', fallback: 10_000, flag: '--max-login-throttle-sources', help: 'sources whose login failures are remembered' },
+  { name: 'maxListenBytesPerClient', unit: 'bytes', fallback: 1 * MiB, flag: '--max-listen-bytes-per-client', help: 'names one client LISTENs to, 64 bytes each on top' },
+  { name: 'maxTotalListenBytes', unit: 'bytes', fallback: 64 * MiB, flag: '--max-total-listen-bytes', help: 'names all clients LISTEN to' },
   { name: 'maxKeylistSnapshots', unit: 'count', fallback: 4, flag: '--max-keylist-snapshots', help: 'KEYLIST snapshots in progress at once' },
   { name: 'maxLogLineLength', unit: 'count', fallback: 1000, flag: '--max-log-line-length', help: 'longest log line, in characters' },
   { name: 'errorLogsPerMinute', unit: 'count', fallback: 10, flag: '--error-logs-per-minute', help: 'OVERHEAD E reports logged per client per minute' },

@@ -38,6 +38,8 @@ export interface ServerStats {
   droppedBy: Record<DropKind, number>;
   /** Connections closed for a line over `maxLineLength` (or `maxPreAuthLineLength` before login). */
   linesTooLong: number;
+  /** LISTENs refused by `maxListenBytesPerClient` or `maxTotalListenBytes` (`OVERHEAD E listen_limit`). */
+  listensRefused: number;
   /** `OVERHEAD E` reports left out of the log by `errorLogsPerMinute`. */
   errorReportsSuppressed: number;
   /** Saves of the cache to `persistFile` that succeeded. */
@@ -72,6 +74,8 @@ export interface ServerUsage {
   input: { bytes: number; peakBytes: number; budget: number };
   /** Output queued across connections, its peak, and its budget (`maxTotalOutput`). */
   output: { bytes: number; peakBytes: number; budget: number };
+  /** What the names clients LISTEN to cost (each name's bytes plus its bookkeeping), and its budget (`maxTotalListenBytes`). */
+  listens: { bytes: number; budget: number };
   /** KEYLIST snapshots being sorted or sent, and the bytes of references they hold. */
   keylists: { snapshots: number; bytes: number };
   /** Sources the login throttle remembers, and logins waiting for their check. */

@@ -95,6 +95,9 @@ export function serverFamilies(snapshot: MetricsSnapshot): MetricFamily[] {
     gauge('clacks_monitors', 'Clients in MONITOR mode.', one(snapshot.monitors)),
     gauge('clacks_subscribed_names', 'Names at least one client LISTENs to.', one(snapshot.subscriptions.names)),
     gauge('clacks_subscriptions', 'LISTEN subscriptions, one per client and name.', one(snapshot.subscriptions.total)),
+    gauge('clacks_listen_bytes', 'What the names clients LISTEN to cost, in bytes (each name plus its bookkeeping).', one(usage.listens.bytes)),
+    gauge('clacks_listen_budget_bytes', 'The budget for it (maxTotalListenBytes).', one(usage.listens.budget)),
+    counter('clacks_listens_refused_total', 'LISTENs refused by the LISTEN limits (OVERHEAD E listen_limit).', one(stats.listensRefused)),
     // Traffic
     counter(
       'clacks_commands_total',
