@@ -69,7 +69,8 @@ async function runConsole(flags: ConsoleFlags): Promise<never> {
   try {
     options = clientOptionsFrom(flags, process.env, { requireUser: false });
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error), EXIT_USAGE);
+    const message = error instanceof Error ? error.message : String(error);
+    return fail(flags.port === undefined ? message : `${message}; --port is the Clacks server's TLS port: the console's own address is --listen [HOST:]PORT`, EXIT_USAGE);
   }
   if (options.servers) return fail('the console talks to a Clacks server itself (clacks:// or clacks+unix://), not to a gateway (ws://)', EXIT_USAGE);
   const host = flags.listen.host;

@@ -92,6 +92,25 @@ describe('clacks console', () => {
     expect(halfTls.stderr).toContain('--cert and --key together');
   });
 
+  it("refuses --port next to a URL or socket (it is the Clacks server's TLS port, not the console's: that is --listen)", { timeout: CHILD_TIMEOUT }, async () => {
+    for (const args of [['--url', adminUrl(), '--port', '8080'], ['--socket', env.socketPath, '--user', 'exampleuser', '--password', 'unsafepassword', '--port', '8080']]) {
+      const running = startCli(['console', ...args]);
+      // Before the fix the console started on a random port, ignoring --port: stop it and fail.
+      const started = running.waitFor(URL_LINE).then(
+        () => 'started' as const,
+        () => running.exited,
+      );
+      const result = await Promise.race([running.exited, started]);
+      if (result === 'started') running.kill('SIGTERM');
+      await running.exited;
+      expect(result, running.stdout).not.toBe('started');
+      expect(result === 'started' ? undefined : result.code).toBe(1);
+      expect(running.stderr).toContain('--port');
+      expect(running.stderr).toContain('--listen');
+      expect(running.stderr).not.toContain('unsafepassword');
+    }
+  });
+
   it('exits 2 when its port is taken', { timeout: CHILD_TIMEOUT }, async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
