@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { createClient } from '../client/create-client.js';
 import { describeTarget, resolveTarget, type ClientOptions } from '../client/options.js';
 import { isLoopback } from '../gateway/origin.js';
@@ -38,7 +38,11 @@ interface ConsoleFlags extends ConnectionFlags {
 export function consoleCommand(): Command {
   return addConnectionOptions(new Command('console'))
     .description('a live web console for a Clacks server: clients, cache, traffic; prints the URL to open')
-    .option('--listen <[host:]port>', "the console's own address (plain http on loopback only; https with --cert/--key)", parseListen, { host: '127.0.0.1', port: 0 })
+    .addOption(
+      new Option('--listen <[host:]port>', "the console's own address (plain http on loopback only; https with --cert/--key)")
+        .argParser(parseListen)
+        .default({ host: '127.0.0.1', port: 0 }, '127.0.0.1, a free port'),
+    )
     .option('--cert <file>', 'PEM certificate: the console speaks https:// (needed off loopback)')
     .option('--key <file>', 'PEM private key for --cert')
     .option('--open', 'open the URL in a browser ($BROWSER, else the system opener)')

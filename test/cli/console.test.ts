@@ -111,6 +111,13 @@ describe('clacks console', () => {
     }
   });
 
+  it('says in its help what --listen defaults to, in words', { timeout: CHILD_TIMEOUT }, async () => {
+    const help = await runCli(['console', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--listen <\[host:\]port>[\s\S]*\(default:\s+127\.0\.0\.1,\s+a\s+free\s+port\)/);
+    expect(help.stdout).not.toContain('{"host"');
+  });
+
   it('exits 2 when its port is taken', { timeout: CHILD_TIMEOUT }, async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
