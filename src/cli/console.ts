@@ -25,7 +25,7 @@ import { escapeControl } from '../util/escape.js';
 import { VERSION } from '../version.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { parseListen } from './gateway.js';
-import { EXIT_CONNECTION, EXIT_OK, EXIT_USAGE, exit, exitCodeFor } from './run.js';
+import { certificateAdvice, EXIT_CONNECTION, EXIT_OK, EXIT_USAGE, exit, exitCodeFor } from './run.js';
 
 interface ConsoleFlags extends ConnectionFlags {
   listen: { host: string; port: number };
@@ -114,7 +114,7 @@ async function runConsole(flags: ConsoleFlags): Promise<never> {
       serverInfo = check.serverInfo;
       check.destroy();
     } catch (error) {
-      return fail(error instanceof Error ? error.message : String(error), exitCodeFor(error));
+      return fail(certificateAdvice(error, flags) ?? (error instanceof Error ? error.message : String(error)), exitCodeFor(error));
     }
   }
 

@@ -111,6 +111,15 @@ describe('clacks console', () => {
     }
   });
 
+  it("explains a TLS certificate it does not trust with the CLI's --ca FILE and --insecure, not library options", { timeout: CHILD_TIMEOUT }, async () => {
+    const result = await runCli(['console', '--url', `clacks://exampleuser:unsafepassword@127.0.0.1:${env.port}`]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--ca FILE');
+    expect(result.stderr).toContain('--insecure');
+    expect(result.stderr).toContain(`clacks://exampleuser:***@127.0.0.1:${env.port}`);
+    expect(result.stderr).not.toMatch(/rejectUnauthorized|tls: \{/);
+  });
+
   it('says in its help what --listen defaults to, in words', { timeout: CHILD_TIMEOUT }, async () => {
     const help = await runCli(['console', '--help']);
     expect(help.code).toBe(0);
