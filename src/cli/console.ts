@@ -131,6 +131,7 @@ async function runConsole(flags: ConsoleFlags): Promise<never> {
       ...(tls ? { tls } : {}),
       assets: assetsDirectory(),
       // Even with -q: without it a second browser could not get in.
+      explainUnreachable: (error) => certificateAdvice(error, flags),
       onSession: (next) => process.stderr.write(`clacks console: a browser opened a session; for another browser: ${next}\n`),
       logger: (level, message) => {
         if (level === 'error' || level === 'warn') notice(message);

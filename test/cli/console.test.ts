@@ -120,6 +120,29 @@ describe('clacks console', () => {
     expect(result.stderr).not.toMatch(/rejectUnauthorized|tls: \{/);
   });
 
+  it('without credentials, tells the login form the same: --ca FILE or --insecure, not library options', { timeout: CHILD_TIMEOUT }, async () => {
+    const running = startCli(['console', '--url', `clacks://127.0.0.1:${env.port}`]);
+    try {
+      const { url } = await started(running);
+      const origin = new URL(url).origin;
+      const post = async (route: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> => {
+        const response = await fetch(`${origin}${route}`, { method: 'POST', headers: { origin, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+        return { status: response.status, body: await response.text() };
+      };
+      const opened = await post('/api/session', { key: new URL(url).hash.replace(/^#key=/, '') });
+      expect(opened.status).toBe(200);
+      const { token } = JSON.parse(opened.body) as { token: string };
+      const login = await post('/api/login', { username: 'exampleuser', password: 'unsafepassword' }, { 'x-clacks-console-session': token });
+      expect(login.status).toBe(502);
+      expect(login.body).toContain('--ca FILE');
+      expect(login.body).toContain('--insecure');
+      expect(login.body).not.toMatch(/rejectUnauthorized|tls: \{/);
+    } finally {
+      running.kill('SIGTERM');
+      await running.exited;
+    }
+  });
+
   it('says in its help what --listen defaults to, in words', { timeout: CHILD_TIMEOUT }, async () => {
     const help = await runCli(['console', '--help']);
     expect(help.code).toBe(0);
