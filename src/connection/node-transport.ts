@@ -84,6 +84,18 @@ const VERIFY_ERRORS = new Set([
   'CERT_UNTRUSTED',
 ]);
 
+/**
+ * The certificate problem behind a connection error, as Node names it
+ * (`DEPTH_ZERO_SELF_SIGNED_CERT`, `ERR_TLS_CERT_ALTNAME_INVALID` …), for
+ * advice in the words of whoever made the connection; undefined for any
+ * other error.
+ */
+export function certificateProblem(error: unknown): string | undefined {
+  if (!(error instanceof ConnectionError) || !(error.cause instanceof Error)) return undefined;
+  const code = (error.cause as NodeJS.ErrnoException).code ?? '';
+  return code === 'ERR_TLS_CERT_ALTNAME_INVALID' || VERIFY_ERRORS.has(code) ? code : undefined;
+}
+
 /** Connects to a Unix or TLS target and resolves with a socket ready for protocol bytes (the gateway's upstream uses it too). */
 export function openSocket(target: ResolvedTarget, options: SocketOptions): Promise<net.Socket> {
   return new Promise((resolve, reject) => {

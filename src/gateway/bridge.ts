@@ -9,7 +9,7 @@
  */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { openSocket } from '../connection/node-transport.js';
+import { certificateProblem, openSocket } from '../connection/node-transport.js';
 import { CloseCode } from '../connection/close-codes.js';
 import { LineTooLongError } from '../errors.js';
 import { decodeAuthToken, encodeAuthToken } from '../wire/client-commands.js';
@@ -132,7 +132,7 @@ export class Bridge {
       });
     } catch (error) {
       if (this.closed) return;
-      this.log('warn', `cannot reach the Clacks server for ${this.address}: ${error instanceof Error ? error.message : String(error)}`);
+      this.log('warn', `cannot reach the Clacks server for ${this.address}: ${upstreamProblem(error, upstreamDescription)}`);
       this.closePage(CloseCode.badGateway, 'the Clacks server is unreachable');
       return;
     }
@@ -341,4 +341,19 @@ export function messageLimit(maxLineLength: number): number {
 function setMessageLimit(ws: WebSocket, bytes: number): void {
   const receiver = (ws as unknown as { _receiver?: { _maxPayload?: unknown } })._receiver;
   if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes;
+}
+
+/**
+ * Why the upstream could not be reached. A certificate problem is put in the
+ * gateway's words: its option is `upstreamTls` (the CLI's `--upstream-ca`,
+ * `--upstream-insecure`), not the client's `tls`.
+ */
+function upstreamProblem(error: unknown, where: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = certificateProblem(error);
+  if (code === undefined) return message;
+  const detail = `(${code}: ${(error as Error & { cause: Error }).cause.message})`;
+  const skip = 'or skip verification with upstreamTls: { rejectUnauthorized: false } (--upstream-insecure)';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `TLS certificate of ${where} does not name that host ${detail}: name the upstream by a name it holds, ${skip}`;
+  return `TLS certificate of ${where} was not accepted ${detail}: trust it with upstreamTls: { ca } (clacks gateway: --upstream-ca FILE), ${skip}`;
 }
