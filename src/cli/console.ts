@@ -18,6 +18,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { createClient } from '../client/create-client.js';
+import { openSocket } from '../connection/node-transport.js';
 import { describeTarget, resolveTarget, type ClientOptions } from '../client/options.js';
 import { isLoopback } from '../gateway/origin.js';
 import { startConsole, type ClacksConsole } from '../console/server.js';
@@ -34,6 +35,9 @@ interface ConsoleFlags extends ConnectionFlags {
   open?: boolean;
   quiet?: boolean;
 }
+
+/** How long the start-up check of a server waits to reach it, when no --timeout says. */
+const PROBE_TIMEOUT_MS = 10_000;
 
 export function consoleCommand(): Command {
   return addConnectionOptions(new Command('console'))
@@ -115,6 +119,15 @@ async function runConsole(flags: ConsoleFlags): Promise<never> {
       check.destroy();
     } catch (error) {
       return fail(certificateAdvice(error, flags) ?? (error instanceof Error ? error.message : String(error)), exitCodeFor(error));
+    }
+  } else {
+    // No one to log in as yet, but the server must at least answer: else the page's login form is a dead end.
+    try {
+      const deadline = options.timeouts?.connect ?? PROBE_TIMEOUT_MS;
+      const socket = await openSocket(target, { where, tls: upstreamTls, connectTimeout: deadline, tlsHandshakeTimeout: deadline, keepAlive: 0 });
+      socket.destroy();
+    } catch (error) {
+      return fail(certificateAdvice(error, flags) ?? (error instanceof Error ? error.message : String(error)), EXIT_CONNECTION);
     }
   }
 

@@ -64,6 +64,22 @@ describe('clacks console', () => {
     expect((await running.exited).code).toBe(0);
   });
 
+  it('without credentials still checks that the server answers: none at the socket exits 2 (the login form would be a dead end)', { timeout: CHILD_TIMEOUT }, async () => {
+    const running = startCli(['console', '--url', `clacks+unix://localhost${path.join(dir, 'nobody-here.sock')}`]);
+    // Before the fix the console started and printed its URL: stop it and fail.
+    const startedAnyway = running.waitFor(URL_LINE).then(
+      () => 'started' as const,
+      () => running.exited,
+    );
+    const result = await Promise.race([running.exited, startedAnyway]);
+    if (result === 'started') running.kill('SIGTERM');
+    await running.exited;
+    expect(result, running.stdout).not.toBe('started');
+    expect(result === 'started' ? undefined : result.code).toBe(2);
+    expect(running.stderr).toContain('nobody-here.sock');
+    expect(running.stdout).toBe('');
+  });
+
   it('checks the credentials at start: a wrong password exits 2, and is never printed', { timeout: CHILD_TIMEOUT }, async () => {
     const result = await runCli(['console', '--url', `clacks+unix://exampleuser:not-the-password@localhost${env.socketPath}`]);
     expect(result.code).toBe(2);
@@ -120,27 +136,13 @@ describe('clacks console', () => {
     expect(result.stderr).not.toMatch(/rejectUnauthorized|tls: \{/);
   });
 
-  it('without credentials, tells the login form the same: --ca FILE or --insecure, not library options', { timeout: CHILD_TIMEOUT }, async () => {
-    const running = startCli(['console', '--url', `clacks://127.0.0.1:${env.port}`]);
-    try {
-      const { url } = await started(running);
-      const origin = new URL(url).origin;
-      const post = async (route: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> => {
-        const response = await fetch(`${origin}${route}`, { method: 'POST', headers: { origin, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-        return { status: response.status, body: await response.text() };
-      };
-      const opened = await post('/api/session', { key: new URL(url).hash.replace(/^#key=/, '') });
-      expect(opened.status).toBe(200);
-      const { token } = JSON.parse(opened.body) as { token: string };
-      const login = await post('/api/login', { username: 'exampleuser', password: 'unsafepassword' }, { 'x-clacks-console-session': token });
-      expect(login.status).toBe(502);
-      expect(login.body).toContain('--ca FILE');
-      expect(login.body).toContain('--insecure');
-      expect(login.body).not.toMatch(/rejectUnauthorized|tls: \{/);
-    } finally {
-      running.kill('SIGTERM');
-      await running.exited;
-    }
+  it('without credentials says the same at start: --ca FILE or --insecure, not library options', { timeout: CHILD_TIMEOUT }, async () => {
+    const result = await runCli(['console', '--url', `clacks://127.0.0.1:${env.port}`]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('--ca FILE');
+    expect(result.stderr).toContain('--insecure');
+    expect(result.stderr).not.toMatch(/rejectUnauthorized|tls: \{/);
   });
 
   it('says in its help what --listen defaults to, in words', { timeout: CHILD_TIMEOUT }, async () => {
