@@ -113,9 +113,10 @@ export function flushCommand(): Command {
   return clientCommand('flush')
     .description('FLUSH: a round trip to the server; prints how long it took')
     .action((flags: CommandFlags) =>
-      runOnce(flags, 'flush', async ({ client, out }) => {
+      runOnce(flags, 'flush', async ({ client, out, confirm }) => {
         const started = performance.now();
-        await client.flush();
+        // The runner's own FLUSH: the one timed, not a second one after it.
+        await confirm();
         const ms = Math.round((performance.now() - started) * 100) / 100;
         out.result({ ok: true, command: 'flush', ms }, `FLUSHED in ${ms} ms (${out.show(client.serverInfo ?? 'unknown server')})`);
       }),

@@ -16,8 +16,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { createClient } from '../client/create-client.js';
+import { openSocket } from '../connection/node-transport.js';
 import { describeTarget, resolveTarget, type ClientOptions } from '../client/options.js';
 import { isLoopback } from '../gateway/origin.js';
 import { startConsole, type ClacksConsole } from '../console/server.js';
@@ -25,7 +26,7 @@ import { escapeControl } from '../util/escape.js';
 import { VERSION } from '../version.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { parseListen } from './gateway.js';
-import { EXIT_CONNECTION, EXIT_OK, EXIT_USAGE, exit, exitCodeFor } from './run.js';
+import { certificateAdvice, EXIT_CONNECTION, EXIT_OK, EXIT_USAGE, exit, exitCodeFor } from './run.js';
 
 interface ConsoleFlags extends ConnectionFlags {
   listen: { host: string; port: number };
@@ -35,10 +36,17 @@ interface ConsoleFlags extends ConnectionFlags {
   quiet?: boolean;
 }
 
+/** How long the start-up check of a server waits to reach it, when no --timeout says. */
+const PROBE_TIMEOUT_MS = 10_000;
+
 export function consoleCommand(): Command {
   return addConnectionOptions(new Command('console'))
     .description('a live web console for a Clacks server: clients, cache, traffic; prints the URL to open')
-    .option('--listen <[host:]port>', "the console's own address (plain http on loopback only; https with --cert/--key)", parseListen, { host: '127.0.0.1', port: 0 })
+    .addOption(
+      new Option('--listen <[host:]port>', "the console's own address (plain http on loopback only; https with --cert/--key)")
+        .argParser(parseListen)
+        .default({ host: '127.0.0.1', port: 0 }, '127.0.0.1, a free port'),
+    )
     .option('--cert <file>', 'PEM certificate: the console speaks https:// (needed off loopback)')
     .option('--key <file>', 'PEM private key for --cert')
     .option('--open', 'open the URL in a browser ($BROWSER, else the system opener)')
@@ -69,7 +77,8 @@ async function runConsole(flags: ConsoleFlags): Promise<never> {
   try {
     options = clientOptionsFrom(flags, process.env, { requireUser: false });
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error), EXIT_USAGE);
+    const message = error instanceof Error ? error.message : String(error);
+    return fail(flags.port === undefined ? message : `${message}; --port is the Clacks server's TLS port: the console's own address is --listen [HOST:]PORT`, EXIT_USAGE);
   }
   if (options.servers) return fail('the console talks to a Clacks server itself (clacks:// or clacks+unix://), not to a gateway (ws://)', EXIT_USAGE);
   const host = flags.listen.host;
@@ -109,7 +118,16 @@ async function runConsole(flags: ConsoleFlags): Promise<never> {
       serverInfo = check.serverInfo;
       check.destroy();
     } catch (error) {
-      return fail(error instanceof Error ? error.message : String(error), exitCodeFor(error));
+      return fail(certificateAdvice(error, flags) ?? (error instanceof Error ? error.message : String(error)), exitCodeFor(error));
+    }
+  } else {
+    // No one to log in as yet, but the server must at least answer: else the page's login form is a dead end.
+    try {
+      const deadline = options.timeouts?.connect ?? PROBE_TIMEOUT_MS;
+      const socket = await openSocket(target, { where, tls: upstreamTls, connectTimeout: deadline, tlsHandshakeTimeout: deadline, keepAlive: 0 });
+      socket.destroy();
+    } catch (error) {
+      return fail(certificateAdvice(error, flags) ?? (error instanceof Error ? error.message : String(error)), EXIT_CONNECTION);
     }
   }
 
@@ -126,6 +144,7 @@ async function runConsole(flags: ConsoleFlags): Promise<never> {
       ...(tls ? { tls } : {}),
       assets: assetsDirectory(),
       // Even with -q: without it a second browser could not get in.
+      explainUnreachable: (error) => certificateAdvice(error, flags),
       onSession: (next) => process.stderr.write(`clacks console: a browser opened a session; for another browser: ${next}\n`),
       logger: (level, message) => {
         if (level === 'error' || level === 'warn') notice(message);

@@ -62,6 +62,8 @@ export interface ConsoleOptions {
   /** Told when a key is used up (a browser opened a session), with the URL holding the next key. */
   onSession?: (nextUrl: string) => void;
   logger?: GatewayLogger;
+  /** Words of its own for why the login form's check could not reach the server (the CLI names its flags); undefined keeps the error's message. */
+  explainUnreachable?: (error: Error) => string | undefined;
 }
 
 /** A running console. */
@@ -219,7 +221,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ClacksConso
           sessions.loginFailed(session);
           sendJson(response, 401, { error: 'login-failed', message: outcome.message });
         } else {
-          sendJson(response, 502, { error: 'unreachable', message: `cannot reach the Clacks server: ${outcome.message}` });
+          sendJson(response, 502, { error: 'unreachable', message: `cannot reach the Clacks server: ${options.explainUnreachable?.(outcome) ?? outcome.message}` });
         }
       },
       (error: unknown) => {

@@ -366,6 +366,14 @@ describe.skipIf(!executable)('clacks console in headless Chromium', () => {
     expect(await node.retrieve('console::ro')).toBeUndefined();
   });
 
+  it('says in the cache table why a user without read sees no keys, instead of Loading… forever', async () => {
+    const { url } = await startConsole(`clacks+unix://wouser:baz@localhost${env.socketPath}`);
+    const { page } = await openPage(url);
+    await connected(page);
+    await seen(page, '#cache-table td.empty', 'KEYLIST: refused by the server: permission_denied (needs the read permission)');
+    expect(await page.locator('#cache-table td.empty', { hasText: 'Loading' }).count()).toBe(0);
+  });
+
   it('asks for credentials when the URL carries none; a used key opens nothing', async () => {
     const { running, url } = await startConsole(`clacks+unix://localhost${env.socketPath}`);
     const opened = await openPage(url);

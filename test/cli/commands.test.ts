@@ -176,6 +176,22 @@ describe('connecting', () => {
     expect(viaUrl).toMatchObject({ code: 0, stdout: '1\n' });
   });
 
+  it('refuses flags that would be ignored: --socket, --host or --port next to --url; --host or --port next to --socket', { timeout: CHILD_TIMEOUT * 2 }, async () => {
+    // Each of these used to run against the --url (or --socket) server, silently ignoring the rest.
+    const cases: Array<[string[], string]> = [
+      [['--url', url, '--port', '1234'], '--port'],
+      [['--url', url, '--socket', '/nonexistent.sock'], '--socket'],
+      [['--url', url, '--host', 'example.invalid'], '--host'],
+      [['--socket', env.socketPath, '--user', 'exampleuser', '--password', 'unsafepassword', '--port', '1234'], '--port'],
+    ];
+    for (const [flags, named] of cases) {
+      const result = await runCli(['get', 'env::a', ...flags]);
+      expect(result.code, `${flags.join(' ')}: ${result.stdout}${result.stderr}`).toBe(1);
+      expect(result.stderr).toContain(named);
+      expect(result.stderr).not.toContain('unsafepassword');
+    }
+  });
+
   it('never prints the password', { timeout: CHILD_TIMEOUT }, async () => {
     const result = await runCli(['get', 'x', '--socket', env.socketPath, '--user', 'exampleuser', '--password', 's3cr3t-wrong']);
     expect(result.code).toBe(2);

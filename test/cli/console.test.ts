@@ -64,6 +64,22 @@ describe('clacks console', () => {
     expect((await running.exited).code).toBe(0);
   });
 
+  it('without credentials still checks that the server answers: none at the socket exits 2 (the login form would be a dead end)', { timeout: CHILD_TIMEOUT }, async () => {
+    const running = startCli(['console', '--url', `clacks+unix://localhost${path.join(dir, 'nobody-here.sock')}`]);
+    // Before the fix the console started and printed its URL: stop it and fail.
+    const startedAnyway = running.waitFor(URL_LINE).then(
+      () => 'started' as const,
+      () => running.exited,
+    );
+    const result = await Promise.race([running.exited, startedAnyway]);
+    if (result === 'started') running.kill('SIGTERM');
+    await running.exited;
+    expect(result, running.stdout).not.toBe('started');
+    expect(result === 'started' ? undefined : result.code).toBe(2);
+    expect(running.stderr).toContain('nobody-here.sock');
+    expect(running.stdout).toBe('');
+  });
+
   it('checks the credentials at start: a wrong password exits 2, and is never printed', { timeout: CHILD_TIMEOUT }, async () => {
     const result = await runCli(['console', '--url', `clacks+unix://exampleuser:not-the-password@localhost${env.socketPath}`]);
     expect(result.code).toBe(2);
@@ -90,6 +106,50 @@ describe('clacks console', () => {
     const halfTls = await runCli(['console', '--url', adminUrl(), '--cert', cert]);
     expect(halfTls.code).toBe(1);
     expect(halfTls.stderr).toContain('--cert and --key together');
+  });
+
+  it("refuses --port next to a URL or socket (it is the Clacks server's TLS port, not the console's: that is --listen)", { timeout: CHILD_TIMEOUT }, async () => {
+    for (const args of [['--url', adminUrl(), '--port', '8080'], ['--socket', env.socketPath, '--user', 'exampleuser', '--password', 'unsafepassword', '--port', '8080']]) {
+      const running = startCli(['console', ...args]);
+      // Before the fix the console started on a random port, ignoring --port: stop it and fail.
+      const started = running.waitFor(URL_LINE).then(
+        () => 'started' as const,
+        () => running.exited,
+      );
+      const result = await Promise.race([running.exited, started]);
+      if (result === 'started') running.kill('SIGTERM');
+      await running.exited;
+      expect(result, running.stdout).not.toBe('started');
+      expect(result === 'started' ? undefined : result.code).toBe(1);
+      expect(running.stderr).toContain('--port');
+      expect(running.stderr).toContain('--listen');
+      expect(running.stderr).not.toContain('unsafepassword');
+    }
+  });
+
+  it("explains a TLS certificate it does not trust with the CLI's --ca FILE and --insecure, not library options", { timeout: CHILD_TIMEOUT }, async () => {
+    const result = await runCli(['console', '--url', `clacks://exampleuser:unsafepassword@127.0.0.1:${env.port}`]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--ca FILE');
+    expect(result.stderr).toContain('--insecure');
+    expect(result.stderr).toContain(`clacks://exampleuser:***@127.0.0.1:${env.port}`);
+    expect(result.stderr).not.toMatch(/rejectUnauthorized|tls: \{/);
+  });
+
+  it('without credentials says the same at start: --ca FILE or --insecure, not library options', { timeout: CHILD_TIMEOUT }, async () => {
+    const result = await runCli(['console', '--url', `clacks://127.0.0.1:${env.port}`]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('--ca FILE');
+    expect(result.stderr).toContain('--insecure');
+    expect(result.stderr).not.toMatch(/rejectUnauthorized|tls: \{/);
+  });
+
+  it('says in its help what --listen defaults to, in words', { timeout: CHILD_TIMEOUT }, async () => {
+    const help = await runCli(['console', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--listen <\[host:\]port>[\s\S]*\(default:\s+127\.0\.0\.1,\s+a\s+free\s+port\)/);
+    expect(help.stdout).not.toContain('{"host"');
   });
 
   it('exits 2 when its port is taken', { timeout: CHILD_TIMEOUT }, async () => {

@@ -49,6 +49,25 @@ describe('one-shot writes', () => {
   });
 });
 
+describe('clacks flush', () => {
+  it('sends one FLUSH, the one it times', { timeout: CHILD_TIMEOUT }, async () => {
+    const monitor = await env.connect('unix');
+    const debug = monitor.events({ types: ['debug'] });
+    await monitor.monitor();
+    await monitor.flush();
+    const result = await runCli(['flush', '--url', url()]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^FLUSHED in [\d.]+ ms/);
+    await monitor.flush();
+    const lines: DebugEvent[] = [];
+    while (debug.buffered > 0) lines.push((await debug.next()).value as DebugEvent);
+    const self = lines.find((line) => line.text === 'MONITOR')?.sender;
+    expect(self).toBeDefined();
+    const flushes = lines.filter((line) => line.sender !== self && line.text.startsWith('FLUSH '));
+    expect(flushes.length, JSON.stringify(lines.map((line) => `${line.sender} ${line.text}`))).toBe(1);
+  });
+});
+
 describe('clacks shell from a pipe', () => {
   it('exits 3 after a server error, 0 without one', { timeout: CHILD_TIMEOUT * 2 }, async () => {
     const failed = await runCli(['shell', '--url', url()], { input: 'STORE shell::ok=1\nBOGUS\nRETRIEVE shell::ok\n' });

@@ -254,6 +254,14 @@ describe('the console web server', () => {
     expect(page.text()).toContain('RETRIEVED console::tls=yes');
   });
 
+  it("puts why the login form's check could not reach the server in the embedder's words (explainUnreachable)", async () => {
+    const consoleServer = await start({ upstream: { host: '127.0.0.1', port: env.port }, credentials: undefined, explainUnreachable: (error) => `EXPLAINED ${error.constructor.name}` });
+    const { token } = JSON.parse((await api(consoleServer, '/api/session', { key: keyOf(consoleServer) })).body) as { token: string };
+    const login = await api(consoleServer, '/api/login', { username: 'rwuser', password: 'foo' }, withToken(token));
+    expect(login.status).toBe(502);
+    expect(JSON.parse(login.body)).toEqual({ error: 'unreachable', message: 'cannot reach the Clacks server: EXPLAINED ConnectionError' });
+  });
+
   it('refuses to listen off loopback without TLS, or on a wildcard address; speaks https with a certificate', async () => {
     await expect(start({ host: '192.0.2.1' })).rejects.toThrow(/not loopback: give a certificate and key/);
     await expect(start({ host: '0.0.0.0', tls: { cert: TLS_CERT, key: TLS_KEY } })).rejects.toThrow(/not 0\.0\.0\.0/);

@@ -62,6 +62,18 @@ describe('clacks gateway', () => {
     expect(result.code, result.stderr).toBe(0);
   });
 
+  it("explains an upstream TLS certificate it does not trust with its own flags (--upstream-ca FILE, --upstream-insecure)", { timeout: CHILD_TIMEOUT }, async () => {
+    const gateway = start(['gateway', '--listen', '127.0.0.1:0', '--upstream', `clacks://127.0.0.1:${env.port}`]);
+    await gateway.waitFor(/gateway listening on ws:/);
+    await expect(createClient(withCredentials(printedUrl(gateway), 'exampleuser', 'unsafepassword'))).rejects.toThrow(/unreachable/);
+    await gateway.waitFor('--upstream-insecure', 'stderr', 15_000);
+    expect(gateway.stderr).toContain('--upstream-ca FILE');
+    expect(gateway.stderr).toContain(`clacks://127.0.0.1:${env.port}`);
+    expect(gateway.stderr).not.toMatch(/\btls: \{/); // the client's option; the gateway's is upstreamTls
+    gateway.kill('SIGTERM');
+    await gateway.exited;
+  });
+
   it('refuses to listen off loopback without an Origin allowlist and TLS', { timeout: CHILD_TIMEOUT }, async () => {
     const plain = await runCli(['gateway', '--listen', '0.0.0.0:0', '--upstream', `clacks+unix://${env.socketPath}`]);
     expect(plain.code).toBe(1);

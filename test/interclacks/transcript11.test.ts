@@ -9,10 +9,10 @@
  * patched here, each with its reason (README, "Differences from the
  * reference server").
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { UserOptions } from '../../src/server/index.js';
 import { startTestServer, stopTestServers, TLS_CERT, TLS_KEY, type TestServer } from '../helpers/server.js';
 import { fakeMaster, freePort, Replayer } from './replay11.js';
@@ -42,6 +42,7 @@ async function ourMaster(): Promise<{ server: TestServer; replayer: Replayer }> 
 
 async function ourSlave(options: { tls?: boolean; users?: UserOptions[]; pingTimeout?: number } = {}): Promise<Replayer> {
   const directory = mkdtempSync(join(tmpdir(), 'clacks-fake-master-'));
+  fakeMasterDirectories.push(directory);
   const path = join(directory, 'master.sock');
   const port = options.tls ? await freePort() : undefined;
   const master = fakeMaster(options.tls ? { port, tls: { cert: TLS_CERT, key: TLS_KEY } } : { path });
@@ -56,10 +57,14 @@ async function ourSlave(options: { tls?: boolean; users?: UserOptions[]; pingTim
 }
 
 const closers: Array<() => void> = [];
+/** Every directory made for a fake master's socket, for the last test to check that none is left. */
+const fakeMasterDirectories: string[] = [];
 
 afterEach(async () => {
   for (const close of closers.splice(0)) close();
   await stopTestServers();
+  // After the servers: our slave keeps dialling the master's socket until it stops.
+  for (const directory of fakeMasterDirectories) rmSync(directory, { recursive: true, force: true });
 });
 
 describe('transcript 11 against our master (the Perl slave replayed)', () => {
@@ -163,5 +168,12 @@ describe('transcript 11 against our slave (the Perl master replayed)', () => {
     await replayer.scenario('e1');
     await replayer.scenario('e2');
     await replayer.scenario('e3');
+  });
+});
+
+describe('transcript 11: the fake masters', () => {
+  it('leave no temporary directory behind (their socket directories are removed after each test)', () => {
+    expect(fakeMasterDirectories.length).toBeGreaterThan(0);
+    expect(fakeMasterDirectories.filter((directory) => existsSync(directory))).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
  * @module
  */
 import { h, replace, setText } from '../dom.js';
-import type { Link } from '../link.js';
+import { RefusedError, type Link } from '../link.js';
 import { formatBytes, formatCount } from '../model/format.js';
 import { encodeForStore, preview, viewValue, type StoreEncoding, type ValueView } from '../model/values.js';
 import { badge, button, describeError, Notice, panel } from './common.js';
@@ -26,6 +26,8 @@ export class CacheView {
   private showRaw = false;
   private inspectRaw = false;
   private loaded = false;
+  /** Why the last KEYLIST failed, shown in the table while it has no keys to show. */
+  private listFailed: string | undefined;
   private readonly body = h('tbody');
   private readonly summary = h('span', { class: 'muted small', id: 'cache-summary' });
   private readonly pageLabel = h('span', { class: 'page-label' });
@@ -110,11 +112,14 @@ export class CacheView {
     try {
       this.keys = await this.link.run((client) => client.keylist());
       this.loaded = true;
+      this.listFailed = undefined;
       this.onCount(this.keys.length);
       this.listNotice.clear();
     } catch (error) {
       this.onCount(undefined);
-      this.listNotice.error(`KEYLIST: ${describeError(error)}`);
+      this.listFailed = `KEYLIST: ${describeError(error)}${error instanceof RefusedError ? ' (needs the read permission)' : ''}`;
+      this.listNotice.error(this.listFailed);
+      this.draw();
       return;
     }
     const pages = this.pageCount();
@@ -169,7 +174,7 @@ export class CacheView {
     this.prev.disabled = this.page === 0;
     this.next.disabled = this.page >= this.pageCount() - 1;
     if (keys.length === 0) {
-      replace(this.body, h('tr', null, h('td', { class: 'empty', colspan: 3 }, !this.loaded ? 'Loading…' : this.prefix === '' ? 'The cache is empty.' : 'No key starts with this prefix.')));
+      replace(this.body, h('tr', null, h('td', { class: 'empty', colspan: 3 }, this.listFailed ?? (!this.loaded ? 'Loading…' : this.prefix === '' ? 'The cache is empty.' : 'No key starts with this prefix.'))));
     } else {
       replace(this.body, ...keys.map((key) => this.row(key)));
     }
