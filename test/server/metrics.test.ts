@@ -115,8 +115,8 @@ describe("the server's metrics over HTTP", () => {
     expect(after.value('clacks_cache_bytes')).toBe('k'.length + 'hello'.length + 'gone'.length);
     expect(after.value('clacks_subscribed_names')).toBe(1);
     expect(after.value('clacks_subscriptions')).toBe(1);
-    expect(after.value('clacks_listen_bytes')).toBe('ev'.length + 64);
-    expect(after.value('clacks_listen_budget_bytes')).toBe(64 * 1024 * 1024);
+    expect(after.value('clacks_listen_bytes')).toBe('ev'.length + 384);
+    expect(after.value('clacks_listen_budget_bytes')).toBe(128 * 1024 * 1024);
     expect(delta('clacks_listens_refused_total')).toBe(0);
     expect(after.value('clacks_monitors')).toBe(0);
     expect(after.value('clacks_login_throttle_sources')).toBe(1);
