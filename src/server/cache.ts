@@ -155,14 +155,7 @@ export class Cache {
     return names.sort();
   }
 
-  /** The names KEYLIST lists (live entries, no tombstones), in no particular order: the KEYLIST stream sorts them a slice at a time. */
-  keyNames(): string[] {
-    const names: string[] = [];
-    for (const [name, entry] of this.entries) if (!entry.deleted) names.push(name);
-    return names;
-  }
-
-  /** Every name, tombstones included, in no particular order (what an interclacks sync sends). */
+  /** Every name, tombstones included, in no particular order (what an interclacks sync sends; KEYLIST leaves the tombstones out as it sorts). */
   allNames(): string[] {
     return [...this.entries.keys()];
   }

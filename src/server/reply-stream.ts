@@ -48,9 +48,12 @@ export class SortedNames {
   readonly runs: string[][] = [];
   private unsorted: string[] | undefined;
   private sortedUpTo = 0;
+  private readonly keep: ((name: string) => boolean) | undefined;
 
-  constructor(names: string[]) {
+  /** `keep`, when given, is asked of each name as its slice is sorted; the names it refuses are left out. */
+  constructor(names: string[], keep?: (name: string) => boolean) {
     this.unsorted = names;
+    this.keep = keep;
   }
 
   get sorted(): boolean {
@@ -68,20 +71,30 @@ export class SortedNames {
   sortStep(): void {
     const names = this.unsorted;
     if (names === undefined) return;
+    const slice = names.slice(this.sortedUpTo, this.sortedUpTo + RUN);
     // Default sort compares UTF-16 code units: on latin1 strings that is byte order, like Perl's sort.
-    this.runs.push(names.slice(this.sortedUpTo, this.sortedUpTo + RUN).sort());
+    this.runs.push((this.keep === undefined ? slice : slice.filter(this.keep)).sort());
     this.sortedUpTo += RUN;
     if (this.sortedUpTo >= names.length) this.unsorted = undefined;
   }
 }
 
-/** The key names of one cache version, sorted slice by slice, shared by the KEYLISTs of that version. */
+/**
+ * The names of one cache version, sorted slice by slice, shared by the
+ * KEYLISTs of that version. It takes every name, tombstones included (the
+ * Map hands over its keys ten times faster than a walk of its entries: 9
+ * against 55-90 ms for a million, one event-loop stall), and leaves out
+ * the names that are not live when their slice is sorted: a name live
+ * throughout is listed, one added after the snapshot is not, and one
+ * removed or stored while the KEYLIST runs may be either, as for the keys
+ * any listing reads while the cache changes.
+ */
 class KeySnapshot extends SortedNames {
   readonly version: number;
   users = 0;
 
-  constructor(names: string[], version: number) {
-    super(names);
+  constructor(cache: Cache, version: number) {
+    super(cache.allNames(), (name) => cache.peek(name)?.deleted === false);
     this.version = version;
   }
 }
@@ -170,7 +183,7 @@ export class KeyListings {
         return undefined;
       }
       // The single place that asks the cache for KEYLIST's names.
-      snapshot = new KeySnapshot(this.cache.keyNames(), version);
+      snapshot = new KeySnapshot(this.cache, version);
       this.latest = snapshot;
     }
     snapshot.users++;

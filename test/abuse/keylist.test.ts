@@ -81,6 +81,22 @@ describe('abuse: KEYLIST and CLIENTLIST are streamed (finding 6)', () => {
     expect(server.stats.droppedBy.outputCap).toBe(0);
   });
 
+  it('leaves out the tombstones of every sorted slice (the snapshot takes all names, and each slice drops the removed ones)', async () => {
+    const { connectUnix } = await startTestServer();
+    const names = keyNames(KEYS);
+    await fill(connectUnix, names);
+    const removed = new Set(names.filter((_, i) => i % 3 === 0));
+    const writer = await connectUnix();
+    await writer.login();
+    writer.write(`${[...removed].map((name) => `REMOVE ${name}\r\n`).join('')}FLUSH removed\r\n`);
+    await writer.waitFor('FLUSHED removed\r\n');
+    const lister = await connectUnix();
+    await lister.login();
+    lister.write('KEYLIST\r\n');
+    await lister.waitFor((received) => received.endsWith('KEYLISTEND\r\n'));
+    expect(lister.received.endsWith(keylistBlock(names.filter((name) => !removed.has(name)).sort()))).toBe(true);
+  });
+
   it('answers lines pipelined behind a streamed KEYLIST after KEYLISTEND, in order, end-of-turn replies last', async () => {
     const { connectUnix } = await startTestServer();
     const names = keyNames(KEYS);
