@@ -155,7 +155,27 @@ export class Cache {
     return names.sort();
   }
 
-  /** Every name, tombstones included, in no particular order (what an interclacks sync sends; KEYLIST leaves the tombstones out as it sorts). */
+  /**
+   * The names of live entries (no tombstones), read a slice at a time: each
+   * call looks at up to `max` more entries. Entries stored or removed
+   * between calls may be among them or not (a Map iterator visits what is
+   * added as it goes and skips what is deleted); after CLEARCACHE the calls
+   * go on reading the map that was cleared.
+   */
+  liveNames(): (max: number) => { names: string[]; done: boolean } {
+    const entries = this.entries.entries();
+    return (max) => {
+      const names: string[] = [];
+      for (let looked = 0; looked < max; looked++) {
+        const next = entries.next();
+        if (next.done === true) return { names, done: true };
+        if (!next.value[1].deleted) names.push(next.value[0]);
+      }
+      return { names, done: false };
+    };
+  }
+
+  /** Every name, tombstones included, in no particular order (what an interclacks sync sends). */
   allNames(): string[] {
     return [...this.entries.keys()];
   }

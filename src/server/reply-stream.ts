@@ -38,6 +38,12 @@ export interface ReplyStream {
 const RUN = 16_384;
 
 /**
+ * Gives up to `max` more names each call (read from at most `max` entries),
+ * and says when there are no more.
+ */
+export type NameSource = (max: number) => { names: string[]; done: boolean };
+
+/**
  * Names sorted slice by slice: {@link sortStep} sorts the next slice (a few
  * milliseconds), and once every slice is sorted a {@link NameMerge} walks
  * them in order. KEYLIST uses it for a cache version's names; the
@@ -46,55 +52,62 @@ const RUN = 16_384;
 export class SortedNames {
   /** Sorted slices. */
   readonly runs: string[][] = [];
-  private unsorted: string[] | undefined;
-  private sortedUpTo = 0;
-  private readonly keep: ((name: string) => boolean) | undefined;
+  /** The names not yet taken, or undefined once all are sorted. */
+  private source: NameSource | undefined;
+  /** What the source still holds, when it is an array (for `bytes`). */
+  private pending: () => number;
 
-  /** `keep`, when given, is asked of each name as its slice is sorted; the names it refuses are left out. */
-  constructor(names: string[], keep?: (name: string) => boolean) {
-    this.unsorted = names;
-    this.keep = keep;
+  /** `names`: all of them at once, or a {@link NameSource} read a slice at a time (KEYLIST's live names). */
+  constructor(names: string[] | NameSource) {
+    if (typeof names === 'function') {
+      this.source = names;
+      this.pending = () => 0;
+    } else {
+      let from = 0;
+      this.source = (max) => {
+        const slice = names.slice(from, (from += max));
+        return { names: slice, done: from >= names.length };
+      };
+      this.pending = () => Math.max(0, names.length - from);
+    }
   }
 
   get sorted(): boolean {
-    return this.unsorted === undefined;
+    return this.source === undefined;
   }
 
   /** Bytes of references held (the strings themselves belong to the cache). */
   get bytes(): number {
-    let count = this.unsorted?.length ?? 0;
+    let count = this.source === undefined ? 0 : this.pending();
     for (const run of this.runs) count += run.length;
     return count * 8;
   }
 
-  /** Sorts the next slice. */
+  /** Takes and sorts the next slice. */
   sortStep(): void {
-    const names = this.unsorted;
-    if (names === undefined) return;
-    const slice = names.slice(this.sortedUpTo, this.sortedUpTo + RUN);
+    const source = this.source;
+    if (source === undefined) return;
+    const { names, done } = source(RUN);
     // Default sort compares UTF-16 code units: on latin1 strings that is byte order, like Perl's sort.
-    this.runs.push((this.keep === undefined ? slice : slice.filter(this.keep)).sort());
-    this.sortedUpTo += RUN;
-    if (this.sortedUpTo >= names.length) this.unsorted = undefined;
+    this.runs.push(names.sort());
+    if (done) this.source = undefined;
   }
 }
 
 /**
- * The names of one cache version, sorted slice by slice, shared by the
- * KEYLISTs of that version. It takes every name, tombstones included (the
- * Map hands over its keys ten times faster than a walk of its entries: 9
- * against 55-90 ms for a million, one event-loop stall), and leaves out
- * the names that are not live when their slice is sorted: a name live
- * throughout is listed, one added after the snapshot is not, and one
- * removed or stored while the KEYLIST runs may be either, as for the keys
- * any listing reads while the cache changes.
+ * The live names of one cache version, read from the cache and sorted a
+ * slice at a time (taking a million at once walked the entries for 55-90
+ * ms, one event-loop stall), shared by the KEYLISTs of that version. A name
+ * live throughout is listed; one stored or removed while the slices are
+ * read may be listed or not, as with any listing read while the cache
+ * changes (a KEYLIST that starts after such a change gets a new snapshot).
  */
 class KeySnapshot extends SortedNames {
   readonly version: number;
   users = 0;
 
   constructor(cache: Cache, version: number) {
-    super(cache.allNames(), (name) => cache.peek(name)?.deleted === false);
+    super(cache.liveNames());
     this.version = version;
   }
 }
