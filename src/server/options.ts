@@ -175,6 +175,13 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   if (!options.users || options.users.length === 0) throw new TypeError('startServer: configure at least one user');
   const users = new Map<string, UserAccount>();
   options.users.forEach((user, index) => {
+    // Plain JavaScript callers get a clear error, not "object is not iterable" from the loop below.
+    if (typeof user?.username !== 'string' || typeof user.password !== 'string') {
+      throw new TypeError(`startServer: user number ${index + 1} needs a \`username\` and a \`password\`, both strings`);
+    }
+    if (user.permissions !== undefined && !Array.isArray(user.permissions)) {
+      throw new TypeError(`startServer: user ${JSON.stringify(user.username)}: \`permissions\` must be an array of names (${USER_PERMISSIONS.join(', ')}), got ${typeof user.permissions}`);
+    }
     if (users.has(user.username)) throw new TypeError(`startServer: user ${JSON.stringify(user.username)} is configured twice`);
     for (const permission of user.permissions ?? []) {
       if (permission === 'interclacks' && index > 0) {

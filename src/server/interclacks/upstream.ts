@@ -107,7 +107,7 @@ export class MasterConnector {
         this.lastError = message;
         this.enter('down');
         this.schedule();
-        this.host.log(level, `interclacks: cannot reach the master ${where} (attempt ${this.failures}): ${message}; next attempt in ${Math.round(((this.nextAttemptAt ?? Date.now()) - Date.now()) / 100) / 10} s`);
+        this.host.log(level, `interclacks: cannot reach the master ${where} (attempt ${this.failures}): ${message.replace(/\.$/, '')}; next attempt in ${Math.round(((this.nextAttemptAt ?? Date.now()) - Date.now()) / 100) / 10} s`);
       },
     );
   }
