@@ -57,13 +57,10 @@ export function clientOptionsFrom(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   let urlUser: string | undefined;
   let urlPassword: string | undefined;
   // One way of naming the server: a flag the chosen one would ignore is a mistake to report, not to drop.
-  const ignored = (names: Array<'socket' | 'host' | 'port'>): string[] => names.filter((name) => flags[name] !== undefined).map((name) => `--${name}`);
-  if (flags.url !== undefined && ignored(['socket', 'host', 'port']).length > 0) {
-    throw new ValidationError('url', `--url names the server: leave out ${ignored(['socket', 'host', 'port']).join(' and ')}`);
-  }
-  if (flags.socket !== undefined && ignored(['host', 'port']).length > 0) {
-    throw new ValidationError('socket', `--socket names the server: leave out ${ignored(['host', 'port']).join(' and ')} (they are for TLS)`);
-  }
+  const given = (['socket', 'host', 'port'] as const).filter((name) => flags[name] !== undefined).map((name) => `--${name}`);
+  if (flags.url !== undefined && given.length > 0) throw new ValidationError('url', `--url names the server: leave out ${given.join(' and ')}`);
+  const tcp = given.filter((flag) => flag !== '--socket');
+  if (flags.socket !== undefined && tcp.length > 0) throw new ValidationError('socket', `--socket names the server: leave out ${tcp.join(' and ')} (they are for TLS)`);
   const url = flags.url ?? (flags.socket === undefined && flags.host === undefined && flags.port === undefined ? env.CLACKS_URL : undefined);
   if (url !== undefined && url !== '') {
     const target = parseClacksUrl(url);

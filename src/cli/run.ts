@@ -160,9 +160,9 @@ const CERTIFICATE_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISS
 
 /**
  * A TLS certificate that was not accepted, explained with the CLI's own
- * flags (the library's message names `tls:` options, which a CLI user cannot pass).
+ * flags (`--ca FILE`, `--insecure`): the library's message names `tls:`
+ * options, which a CLI user cannot pass. Undefined for any other error.
  */
-/** For a TLS certificate the client did not accept: the message, with the CLI's flags (`--ca FILE`, `--insecure`) as the way out. */
 export function certificateAdvice(error: unknown, flags: ConnectionFlags): string | undefined {
   if (!(error instanceof ConnectionError) || !(error.cause instanceof Error)) return undefined;
   const code = (error.cause as NodeJS.ErrnoException).code ?? '';

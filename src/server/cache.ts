@@ -85,11 +85,7 @@ export class Cache {
   get(name: string): string | undefined {
     const entry = this.entries.get(name) as Mutable<CacheEntry> | undefined;
     if (entry === undefined || entry.deleted) return undefined;
-    // A snapshot keeps the entry as it was before its first change.
-    if (this.snapshotMap === this.entries && !this.before.has(name)) this.before.set(name, { ...entry });
-    // Same data, same liveness: nothing to account for, and no new entry.
-    entry.accesstime = this.now();
-    this.version++;
+    this.touch(name, entry, this.now());
     return entry.data;
   }
 
@@ -134,6 +130,12 @@ export class Cache {
   touchSynced(name: string, accesstime: number): void {
     const entry = this.entries.get(name) as Mutable<CacheEntry> | undefined;
     if (entry === undefined || !(accesstime > entry.accesstime)) return;
+    this.touch(name, entry, accesstime);
+  }
+
+  /** Moves an entry's `accesstime` in place: same data, same liveness, nothing to account for, no new entry. */
+  private touch(name: string, entry: Mutable<CacheEntry>, accesstime: number): void {
+    // A snapshot keeps the entry as it was before its first change.
     if (this.snapshotMap === this.entries && !this.before.has(name)) this.before.set(name, { ...entry });
     entry.accesstime = accesstime;
     this.version++;

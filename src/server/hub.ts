@@ -270,11 +270,12 @@ export class Hub implements ConnectionHost {
   /** LISTEN, within `maxListenBytesPerClient` and `maxTotalListenBytes`: past them it is refused with `OVERHEAD E listen_limit`. */
   listen(client: ClientConnection, name: string): void {
     if (client.listening.has(name)) return;
-    const cost = name.length + LISTEN_ENTRY_BYTES;
+    const cost = listenCost(name);
     const { maxListenBytesPerClient, maxTotalListenBytes } = this.limits;
-    if (client.listenBytes + cost > maxListenBytesPerClient || this.listenTotal + cost > maxTotalListenBytes) {
+    const overClient = client.listenBytes + cost > maxListenBytesPerClient;
+    if (overClient || this.listenTotal + cost > maxTotalListenBytes) {
       this.stats.listensRefused++;
-      const [what, limit] = client.listenBytes + cost > maxListenBytesPerClient ? ['per client', maxListenBytesPerClient] : ['for all clients', maxTotalListenBytes];
+      const [what, limit] = overClient ? ['per client', maxListenBytesPerClient] : ['for all clients', maxTotalListenBytes];
       client.send(encodeServerLine({ type: 'overhead', flags: 'E', value: `listen_limit (names listened to ${what}: limit ${limit} bytes)` }));
       return;
     }
@@ -291,7 +292,7 @@ export class Hub implements ConnectionHost {
     const listeners = this.subscriptions.get(name);
     listeners?.delete(client);
     if (listeners?.size === 0) this.subscriptions.delete(name);
-    const cost = name.length + LISTEN_ENTRY_BYTES;
+    const cost = listenCost(name);
     client.listenBytes -= cost;
     this.listenTotal -= cost;
   }
@@ -494,4 +495,9 @@ export class Hub implements ConnectionHost {
 /** A long line becomes one Buffer that every recipient's queue shares, instead of a copy each. */
 function shared(text: string): string | Buffer {
   return text.length >= SHARE_AT ? Buffer.from(text, 'latin1') : text;
+}
+
+/** What a listened name counts for the LISTEN limits: its bytes and its bookkeeping. */
+function listenCost(name: string): number {
+  return name.length + LISTEN_ENTRY_BYTES;
 }

@@ -54,21 +54,17 @@ export class SortedNames {
   readonly runs: string[][] = [];
   /** The names not yet taken, or undefined once all are sorted. */
   private source: NameSource | undefined;
-  /** What the source still holds, when it is an array (for `bytes`). */
-  private pending: () => number;
 
-  /** `names`: all of them at once, or a {@link NameSource} read a slice at a time (KEYLIST's live names). */
+  /** `names`: all of them at once (the sync dump's), or a {@link NameSource} read a slice at a time (KEYLIST's live names). */
   constructor(names: string[] | NameSource) {
     if (typeof names === 'function') {
       this.source = names;
-      this.pending = () => 0;
     } else {
       let from = 0;
       this.source = (max) => {
         const slice = names.slice(from, (from += max));
         return { names: slice, done: from >= names.length };
       };
-      this.pending = () => Math.max(0, names.length - from);
     }
   }
 
@@ -76,9 +72,9 @@ export class SortedNames {
     return this.source === undefined;
   }
 
-  /** Bytes of references held (the strings themselves belong to the cache). */
+  /** Bytes of references held in the sorted slices (the strings themselves belong to the cache). */
   get bytes(): number {
-    let count = this.source === undefined ? 0 : this.pending();
+    let count = 0;
     for (const run of this.runs) count += run.length;
     return count * 8;
   }
