@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHILD_TIMEOUT, runCli, startCli, type Running } from './cli-process.js';
+import { CHILD_TIMEOUT, runCli, startCli, type CliResult, type Running } from './cli-process.js';
 import { useTestEnv } from '../helpers/client-env.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -25,6 +25,18 @@ async function started(running: Running): Promise<{ url: string; port: number }>
   await running.waitFor(URL_LINE);
   const match = URL_LINE.exec(running.stdout) as RegExpExecArray;
   return { url: match[1] as string, port: Number(match[2]) };
+}
+
+/** How a console that should refuse to start ended: its exit, or 'started' (then it is stopped) when it printed its URL after all. */
+async function exitedOrStarted(running: Running): Promise<CliResult | 'started'> {
+  const startedAnyway = running.waitFor(URL_LINE).then(
+    () => 'started' as const,
+    () => running.exited,
+  );
+  const result = await Promise.race([running.exited, startedAnyway]);
+  if (result === 'started') running.kill('SIGTERM');
+  await running.exited;
+  return result;
 }
 
 describe('clacks console', () => {
@@ -67,13 +79,7 @@ describe('clacks console', () => {
   it('without credentials still checks that the server answers: none at the socket exits 2 (the login form would be a dead end)', { timeout: CHILD_TIMEOUT }, async () => {
     const running = startCli(['console', '--url', `clacks+unix://localhost${path.join(dir, 'nobody-here.sock')}`]);
     // Before the fix the console started and printed its URL: stop it and fail.
-    const startedAnyway = running.waitFor(URL_LINE).then(
-      () => 'started' as const,
-      () => running.exited,
-    );
-    const result = await Promise.race([running.exited, startedAnyway]);
-    if (result === 'started') running.kill('SIGTERM');
-    await running.exited;
+    const result = await exitedOrStarted(running);
     expect(result, running.stdout).not.toBe('started');
     expect(result === 'started' ? undefined : result.code).toBe(2);
     expect(running.stderr).toContain('nobody-here.sock');
@@ -112,13 +118,7 @@ describe('clacks console', () => {
     for (const args of [['--url', adminUrl(), '--port', '8080'], ['--socket', env.socketPath, '--user', 'exampleuser', '--password', 'unsafepassword', '--port', '8080']]) {
       const running = startCli(['console', ...args]);
       // Before the fix the console started on a random port, ignoring --port: stop it and fail.
-      const started = running.waitFor(URL_LINE).then(
-        () => 'started' as const,
-        () => running.exited,
-      );
-      const result = await Promise.race([running.exited, started]);
-      if (result === 'started') running.kill('SIGTERM');
-      await running.exited;
+      const result = await exitedOrStarted(running);
       expect(result, running.stdout).not.toBe('started');
       expect(result === 'started' ? undefined : result.code).toBe(1);
       expect(running.stderr).toContain('--port');
