@@ -138,7 +138,7 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     }
   } catch (error) {
     removePrivateDir();
-    return fail(error instanceof Error ? error.message.replace(/^startGateway: /, '') : String(error), error instanceof TypeError ? 1 : 2);
+    return fail(error instanceof Error ? error.message.replace(/^startGateway: /, '') : String(error));
   }
   const sockets = server.addresses.flatMap((address) => (address.kind === 'unix' && !(privateDir && address.path === upstreamPath) ? [address.path] : []));
   try {
@@ -147,7 +147,7 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     await gateway?.close();
     await server.close().catch(() => {});
     removePrivateDir();
-    return fail(`cannot apply socketchmod ${settings.socketMode}: ${error instanceof Error ? error.message : String(error)}`, 2);
+    return fail(`cannot apply socketchmod ${settings.socketMode}: ${error instanceof Error ? error.message : String(error)}`);
   }
   for (const address of server.addresses) {
     if (address.kind === 'unix' && address.path === upstreamPath && privateDir) continue;
@@ -160,7 +160,7 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
       await gateway?.close();
       await server.close().catch(() => {});
       removePrivateDir();
-      return fail(`cannot serve the metrics on ${metricsOptions.host}:${metricsOptions.port}: ${error instanceof Error ? error.message : String(error)}`, 2);
+      return fail(`cannot serve the metrics on ${metricsOptions.host}:${metricsOptions.port}: ${error instanceof Error ? error.message : String(error)}`);
     });
     if (!flags.quiet) console.log(`clacks: metrics on ${metrics.url}`);
   }
@@ -217,8 +217,11 @@ function parseNumber(what: string): (text: string) => number {
   };
 }
 
-/** Usage problems exit 1, a server that cannot start exits 2, like the client subcommands. */
-function fail(message: string, exitCode = 1): never {
+/**
+ * Whatever keeps the server from starting exits 1: a usage or config
+ * problem, and a listener that cannot bind (as redis-server does).
+ */
+function fail(message: string): never {
   console.error(`clacks serve: ${message}`);
-  process.exit(exitCode);
+  process.exit(1);
 }

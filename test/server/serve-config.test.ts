@@ -167,22 +167,29 @@ describe('clacks serve --config', () => {
     expect(statSync(join(directory, 'b.sock')).mode & 0o777).toBe(0o660);
   });
 
-  it('a TCP port in use is an error (exit 2, naming the address), not a silent success as with the reference', async () => {
+  it('a TCP port in use is an error (exit 1, naming the address), not a silent success as with the reference', async () => {
     const busy = await listenOn(0);
     const port = (busy?.address() as { port: number }).port;
     const result = await runServe(['--port', String(port), '--cert', join(FIXTURES, 'tls/cert.pem'), '--key', join(FIXTURES, 'tls/key.pem'), '--user', 'a:b']);
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stderr).toContain(`EADDRINUSE`);
     expect(result.stderr).toContain(`127.0.0.1:${port}`);
   });
 
-  it('a Unix socket a live server answers on is an error too (exit 2)', async () => {
+  it('a Unix socket a live server answers on is an error too (exit 1)', async () => {
     const directory = scratchDirectory();
     const first = serve(['--socket', join(directory, 's.sock'), '--user', 'a:b'], directory);
     await first.waitFor('listening on unix:');
     const second = await runServe(['--socket', join(directory, 's.sock'), '--user', 'a:b']);
-    expect(second.code).toBe(2);
+    expect(second.code).toBe(1);
     expect(second.stderr).toContain(`another server is listening on ${join(directory, 's.sock')}`);
+  });
+
+  it('a persistence file in a directory that does not exist is an error at start (exit 1, naming it)', async () => {
+    const directory = scratchDirectory();
+    const result = await runServe(['--socket', join(directory, 's.sock'), '--user', 'a:b', '--persist', join(directory, 'missing', 'p.dat')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`the directory ${join(directory, 'missing')} does not exist`);
   });
 
   it('a failed final save of the cache exits 1 with the reason', async () => {

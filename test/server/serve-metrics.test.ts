@@ -62,7 +62,7 @@ describe('clacks serve --metrics', () => {
     expect(await (await fetch(url)).text()).not.toContain('s3cret');
   });
 
-  it('refuses a non-loopback address without --metrics-allow-remote (exit 1), and a port in use (exit 2)', async () => {
+  it('refuses a non-loopback address without --metrics-allow-remote (exit 1), and a port in use (exit 1 too)', async () => {
     const socketPath = join(scratchDirectory(), 'clacks.sock');
     const refused = await runServe(['--socket', socketPath, '--user', 'admin:pw', '--metrics', '0.0.0.0:0']);
     expect(refused.code).toBe(1);
@@ -76,7 +76,7 @@ describe('clacks serve --metrics', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     const busy = await runServe(['--socket', socketPath, '--user', 'admin:pw', '--metrics', `127.0.0.1:${port}`]);
-    expect(busy.code).toBe(2);
+    expect(busy.code).toBe(1);
     expect(busy.stderr).toContain(`cannot serve the metrics on 127.0.0.1:${port}`);
   });
 });
