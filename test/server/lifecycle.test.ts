@@ -78,6 +78,15 @@ describe('server lifecycle', () => {
     await expect(startServer({ users: TRANSCRIPT_USERS, socketPath: socketPath as string })).rejects.toMatchObject({ code: 'EADDRINUSE' });
   });
 
+  it('names a socket directory that does not exist (libuv says EACCES: permission denied)', async () => {
+    const { directory } = await startTestServer();
+    const missing = join(directory, 'missing', 'clacks.sock');
+    await expect(startServer({ users: TRANSCRIPT_USERS, socketPath: missing })).rejects.toMatchObject({
+      code: 'ENOENT',
+      message: `socket ${missing}: the directory ${join(directory, 'missing')} does not exist`,
+    });
+  });
+
   it('rejects configurations it cannot serve', async () => {
     await expect(startServer({ users: TRANSCRIPT_USERS })).rejects.toThrow(/socketPath/);
     await expect(startServer({ users: TRANSCRIPT_USERS, port: 0 })).rejects.toThrow(/tls/);
