@@ -32,25 +32,32 @@ describe('cache expiry', () => {
   });
 
   it('a tombstone younger than deletedCacheTime is kept until it is that old', async () => {
-    const { monitor } = await clientAndMonitor(await startTestServer({ deletedCacheTime: 600, cacheCleanInterval: 20 }));
+    // The two tombstones are 1.5 s apart: a test process that a loaded machine
+    // stalls for a second (timers then fire before the socket is read) still
+    // finds "young" in its first half when "old" goes, not in the same sweep.
+    const { monitor } = await clientAndMonitor(await startTestServer({ deletedCacheTime: 3000, cacheCleanInterval: 20 }));
     monitor.write('REMOVE old\r\nFLUSH f\r\n');
     await monitor.waitFor('FLUSHED f\r\n');
-    await sleep(300);
+    await sleep(1500);
     monitor.write('REMOVE young\r\n');
     await monitor.waitFor('DEBUG SERVERCACHE=CLEANDELETED=old\r\n');
-    // "young" is about 300 ms old now, half its time.
+    // "young" is about 1.5 s old now, half its time.
     expect(monitor.received).not.toContain('CLEANDELETED=young');
     await monitor.waitFor('DEBUG SERVERCACHE=CLEANDELETED=young\r\n');
   });
 
   it('entries not read or written for staleCacheTime are dropped (CLEANSTALE); reading one keeps it', async () => {
-    const { client, monitor } = await clientAndMonitor(await startTestServer({ staleCacheTime: 400, cacheCleanInterval: 50 }));
+    // A read every 50 ms against 2 s of staleCacheTime: a stall of the test
+    // process (a loaded machine) of a second or so between two reads does not
+    // make "read" stale. The window after "idle" went is longer than
+    // staleCacheTime, so "read" would have gone in it unless the reads kept it.
+    const { client, monitor } = await clientAndMonitor(await startTestServer({ staleCacheTime: 2000, cacheCleanInterval: 50 }));
     client.write('STORE idle=x\r\nSTORE read=y\r\nFLUSH stored\r\n');
     await client.waitFor('FLUSHED stored\r\n');
     const reads = setInterval(() => client.write('RETRIEVE read\r\n'), 50);
     try {
       await monitor.waitFor('DEBUG SERVERCACHE=CLEANSTALE=idle\r\n');
-      await sleep(500);
+      await sleep(2500);
     } finally {
       clearInterval(reads);
     }
