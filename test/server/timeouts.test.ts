@@ -1,8 +1,12 @@
 /**
  * Transcript 09: auth timeout, ping timeout, PING keeping a client alive,
  * NOPING, NOP after a quiet spell, QUIT on shutdown. The reference ran with
- * 5 s timeouts; these run with a few hundred milliseconds and compare the
- * received bytes with the recorded streams.
+ * 5 s timeouts; these run with a few hundred milliseconds where a timeout is
+ * what the test waits for, and with seconds where it must not fire (the
+ * test process shares its event loop with the server: a loaded machine that
+ * stalls it for a second fires the server's sweep before the bytes waiting in
+ * the socket are read), and compare the received bytes with the recorded
+ * streams.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -56,11 +60,12 @@ describe('timeouts (transcript 09)', () => {
   });
 
   it('(d) PING keeps a client connected', async () => {
-    const { connectUnix } = await startTestServer({ pingTimeout: 1000 });
+    // A PING every 100 ms against 3 s: with 1 s, a 1.5 s stall dropped the client.
+    const { connectUnix } = await startTestServer({ pingTimeout: 3000 });
     const client = await connectUnix();
     client.write(`CLACKS pinger\r\n${AUTH.main}`);
-    // 2.5 s, well past the ping timeout.
-    for (let i = 0; i < 25; i++) {
+    // 4 s, well past the ping timeout.
+    for (let i = 0; i < 40; i++) {
       client.write('PING\r\n');
       await sleep(100);
     }
@@ -71,7 +76,10 @@ describe('timeouts (transcript 09)', () => {
   });
 
   it('(e) NOPING suspends the ping timeout, NOP comes after a quiet spell, the next PING re-arms it', async () => {
-    const { connectTls } = await startTestServer({ unix: false, tls: true, pingTimeout: 300, nopInterval: 1000 });
+    // 2 s before NOPING must reach the server (with 300 ms a 0.5 s stall after
+    // the login brought TIMEOUT first), and the NOP interval 2 s longer than the
+    // ping timeout, so that no second NOP comes before the TIMEOUT the PING re-arms.
+    const { connectTls } = await startTestServer({ unix: false, tls: true, pingTimeout: 2000, nopInterval: 4000 });
     const client = await connectTls();
     client.write(`CLACKS noping-idle\r\n${AUTH.main}`);
     await client.waitFor('Welcome!\r\n');
