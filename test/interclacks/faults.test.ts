@@ -25,6 +25,19 @@ afterEach(async () => {
 
 const linkDown = (server: NetServer) => waitUntil(() => server.server.links().every((link) => link.state !== 'up'), `${server.name}'s link to go down`);
 
+/**
+ * Runs `cut` (which makes the link reconnect) and waits until the master has
+ * locked `slave` for the new sync: the lock itself, logged when `OVERHEAD L 1`
+ * is read, not the link's 'syncing' state, which comes first (on a loaded
+ * machine, commands sent in between were answered before the lock).
+ */
+async function relockedBy(slave: NetServer, cut: () => void): Promise<void> {
+  const locks = () => slave.logs.filter((line) => line.includes('locked this server for the sync')).length;
+  const before = locks();
+  cut();
+  await waitUntil(() => locks() > before && slave.server.links()[0]?.state === 'syncing', `the master to lock ${slave.name}`);
+}
+
 describe('interclacks faults', () => {
   it('a link dropped while both sides change keys converges on reconnect by newest cachetime, on every server; SETs of the partition are not replayed', async () => {
     const { master, slaveA, slaveB, proxyB } = await startNetwork({ proxyB: true, master: { users: USERS }, slaves: { users: USERS } });
@@ -118,14 +131,20 @@ describe('interclacks faults', () => {
   });
 
   it('a link gone silent is dropped with TIMEOUT after interclacks.pingTimeout on both sides, and re-established', async () => {
-    const timers = { interclacks: { pingTimeout: 1_500 } };
+    // Each side PINGs every second against 3 s: the test process (all servers
+    // run in it) stalled by a loaded machine for a second or more does not time
+    // the idle link out (with 1.5 s, a 1.2 s stall did, and the timeout looked
+    // for after the freeze was found among those older lines).
+    const timers = { interclacks: { pingTimeout: 3_000 } };
     const { master, slaveB, proxyB } = await startNetwork({ proxyB: true, master: { users: USERS, ...timers }, slaves: { users: USERS, ...timers } });
-    // Keepalive: an idle link survives several ping timeouts.
-    await sleep(2_000);
+    // Keepalive: an idle link outlives the ping timeout.
+    await sleep(4_000);
     expect(slaveB.server.links()[0]?.state).toBe('up');
+    expect([...slaveB.logs, ...master.logs].filter((line) => / down: /.test(line))).toEqual([]);
+    const [slaveSeen, masterSeen] = [slaveB.logs.length, master.logs.length];
     proxyB?.freeze();
-    await waitUntil(() => /no PING or KEYSYNC from the master for 1\.5 s/.test(slaveB.logs.join('\n')), 'the slave to time the link out');
-    await waitUntil(() => /no PING or KEYSYNC from the slave for 1\.5 s/.test(master.logs.join('\n')), 'the master to time the link out');
+    await waitUntil(() => /no PING or KEYSYNC from the master for 3 s/.test(slaveB.logs.slice(slaveSeen).join('\n')), 'the slave to time the link out');
+    await waitUntil(() => /no PING or KEYSYNC from the slave for 3 s/.test(master.logs.slice(masterSeen).join('\n')), 'the master to time the link out');
     proxyB?.thaw();
     await slaveB.linksUp();
     const listener = await master.client();
@@ -176,8 +195,7 @@ describe('interclacks faults', () => {
     await eventually(slaveB, 'lock.k', 'from the master');
     const waiting = await slaveB.client();
     proxyB?.holdAfter('OVERHEAD L 1\r\n');
-    proxyB?.dropAll();
-    await waitUntil(() => slaveB.server.links()[0]?.state === 'syncing' && slaveB.server.links()[0]?.cid !== undefined, 'the slave to be locked');
+    await relockedBy(slaveB, () => proxyB?.dropAll());
     await sleep(100);
     const before = waiting.received.length;
     waiting.write('RETRIEVE lock.k\r\nSET lock.chan=sent during the lock\r\nFLUSH during\r\n');
@@ -198,8 +216,7 @@ describe('interclacks faults', () => {
     const { slaveB, proxyB } = await startNetwork({ proxyB: true, master: { users: USERS }, slaves: { users: USERS, interclacks: { lockTimeout: 700 } } });
     const waiting = await slaveB.client();
     proxyB?.holdAfter('OVERHEAD L 1\r\n');
-    proxyB?.dropAll();
-    await waitUntil(() => slaveB.server.links()[0]?.state === 'syncing' && slaveB.server.links()[0]?.cid !== undefined, 'the slave to be locked');
+    await relockedBy(slaveB, () => proxyB?.dropAll());
     await sleep(100);
     waiting.write('STORE held=ran after the lock\r\nFLUSH held\r\n');
     await waiting.waitFor('FLUSHED held\r\n');
