@@ -201,12 +201,13 @@ describe.skipIf(!executable)('net-clacks/browser in headless Chromium', () => {
       const refusedAtReconnect = again.stats().refused;
       expect(refusedAtReconnect).toBe(1); // one refused attempt, then no more
 
-      // A first connect that is given 10 s to find its server does not spend them retrying a refusal.
+      // A first connect that is given 60 s to find its server does not spend them retrying a
+      // refusal (the bound is half of that: 1 s of margin under 10 s was thin for a loaded machine).
       const started = Date.now();
       const error = await page.evaluate(async (url) => {
         const globals = globalThis as unknown as PageGlobals;
         try {
-          (await globals.clacks.createClient(url, { waitForServer: 10_000 })).destroy();
+          (await globals.clacks.createClient(url, { waitForServer: 60_000 })).destroy();
           return undefined;
         } catch (caught) {
           const e = caught as InstanceType<typeof globals.clacks.GatewayError>;
@@ -221,7 +222,7 @@ describe.skipIf(!executable)('net-clacks/browser in headless Chromium', () => {
         permanent: true,
       });
       expect(again.stats().refused).toBe(refusedAtReconnect + 1);
-      expect(Date.now() - started).toBeLessThan(9_000);
+      expect(Date.now() - started).toBeLessThan(30_000);
     } finally {
       await again?.close();
       await hooked.close();

@@ -49,7 +49,8 @@ describe('shutdown with a TLS handshake in progress', () => {
     const silent = await connectPlainTcp();
     const started = Date.now();
     await server.close();
-    expect(Date.now() - started).toBeLessThan(1500);
+    // Not waiting out the 10 s tlsHandshakeTimeout; 5 s leaves a loaded machine room.
+    expect(Date.now() - started).toBeLessThan(5000);
     await silent.waitForClose();
   });
 });

@@ -86,7 +86,7 @@ describe.each(TRANSPORTS)('authentication faults over %s', (transport) => {
     expect(closed).toMatchObject({ type: 'closed', reason: expect.any(AuthenticationError) });
     expect(client.state).toBe('closed');
     for (const promise of [read, write, barrier]) await expect(promise).rejects.toBeInstanceOf(AuthenticationError);
-    await pending.allSettled(1000);
+    await pending.allSettled();
     // Iterators end with the error.
     await expect(nextMatching(events, () => false, 5000)).rejects.toBeInstanceOf(AuthenticationError);
     await expect(nextMatching(subscription, () => false, 5000)).rejects.toBeInstanceOf(AuthenticationError);
@@ -125,7 +125,8 @@ describe.each(TRANSPORTS)('no server at start over %s', (transport) => {
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as Error).message).toMatch(/could not connect within 1000 ms \(\d+ attempts\)/);
     expect(elapsed).toBeGreaterThanOrEqual(800);
-    expect(elapsed).toBeLessThan(5000);
+    // It gives up near the budget instead of trying on; 10 s leaves a loaded machine room.
+    expect(elapsed).toBeLessThan(10_000);
     console.info(`[fault] waitForServer 1000 ms with no server (${transport}): rejected after ${elapsed} ms`);
   });
 
@@ -133,6 +134,7 @@ describe.each(TRANSPORTS)('no server at start over %s', (transport) => {
     const at = await freeAddress();
     const started = Date.now();
     await expect(createClient({ ...target(transport, at, 'pw'), ...FAST })).rejects.toBeInstanceOf(ConnectionError);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // At once rather than after retries (50 ms apart, without end); 10 s leaves a loaded machine room.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

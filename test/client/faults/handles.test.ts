@@ -60,7 +60,7 @@ describe.each(TRANSPORTS)('no leaked handles over %s', (transport) => {
     pending.track(client.set('closing', 'x'));
     await client.close();
     expect(client.state).toBe('closed');
-    await pending.allSettled(1000);
+    await pending.allSettled();
     expect(pending.errors).toHaveLength(5);
     for (const error of pending.errors) expect(error).toBeInstanceOf(ClosedError);
     await expect(nextMatching(subscription, () => false, 1000)).rejects.toThrow(/ended/);
@@ -95,12 +95,13 @@ describe.each(TRANSPORTS)('no leaked handles over %s', (transport) => {
     await waitFor(() => scene.proxy!.connections >= 2 && scene.proxy!.active >= 1, 5000, 'a reconnect attempt to hang');
     const read = client.retrieve('x');
 
+    // "At once" against handshake deadlines of 60 s: 10 s leaves a loaded machine room.
     const started = Date.now();
     await client.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(10_000);
     await expect(read).rejects.toBeInstanceOf(ClosedError);
     // The black hole sees the attempt's socket close, at once rather than at a handshake deadline.
-    await waitFor(() => scene.proxy!.active === 0, 1000, 'the hanging attempt to be closed');
+    await waitFor(() => scene.proxy!.active === 0, 10_000, 'the hanging attempt to be closed');
     const after = await expectResourcesBackTo(baseline);
     expect(after).toEqual(baseline);
   });

@@ -25,11 +25,12 @@ describe.each(TRANSPORTS)('a frozen server over %s', (transport) => {
 
     scene.proxy.freeze();
     const frozenAt = Date.now();
-    const lost = await nextMatching(status, (event) => event.type === 'disconnected', 10_000);
+    const lost = await nextMatching(status, (event) => event.type === 'disconnected', 15_000);
     const detectedAfter = Date.now() - frozenAt;
     expect((lost as Extract<StatusEvent, { type: 'disconnected' }>).reason.message).toMatch(/stopped (responding|reading)/);
-    // interval + timeout + a check tick is 800 ms; allow the slow machine plenty.
-    expect(detectedAfter).toBeLessThan(3000);
+    // interval + timeout + a check tick is 800 ms; allow a loaded machine plenty (nothing else
+    // would notice a frozen server this side of the 30 s TCP keepalive).
+    expect(detectedAfter).toBeLessThan(10_000);
     console.info(`[fault] frozen ${transport} server detected after ${detectedAfter} ms (liveness 200/500)`);
 
     // Still frozen: attempts get no greeting, the client keeps trying.

@@ -112,7 +112,8 @@ describe.each(TRANSPORTS)('offline queue over %s', (transport) => {
     await expect(lateRead).rejects.toBeInstanceOf(OfflineTimeoutError);
     const waited = Date.now() - started;
     expect(waited).toBeGreaterThanOrEqual(250);
-    expect(waited).toBeLessThan(3000);
+    // Not queued until the reconnect (none comes while the proxy is frozen); 10 s for a loaded machine.
+    expect(waited).toBeLessThan(10_000);
 
     const status = client.status();
     scene.proxy!.thaw();
@@ -129,12 +130,13 @@ describe.each(TRANSPORTS)('offline queue over %s', (transport) => {
     await expect(client.store('k', 'v')).rejects.toBeInstanceOf(ConnectionError);
     await expect(client.retrieve('k')).rejects.toBeInstanceOf(ConnectionError);
     await expect(client.flush()).rejects.toBeInstanceOf(ConnectionError);
-    expect(Date.now() - started).toBeLessThan(500);
+    // At once, not queued until the reconnect (none comes while the proxy is frozen); 5 s for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(5000);
 
     const status = client.status();
     scene.proxy!.thaw();
     await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
-    await waitFor(() => client.state === 'ready', 1000, 'ready');
+    await waitFor(() => client.state === 'ready', undefined, 'ready');
     expect(await client.retrieve('k')).toBeUndefined();
     await client.close();
   });
