@@ -139,7 +139,7 @@ describe.each(TRANSPORTS)('every command over %s', (transport) => {
     expect(seen).toMatchObject({ type: 'debug', sender: them?.cid });
     const victimStatus = victim.status();
     await admin.clientDisconnect(them?.cid ?? '');
-    await nextMatching(victimStatus, (event) => event.type === 'closed', 5000);
+    await nextMatching(victimStatus, (event) => event.type === 'closed', 15_000);
     expect(victim.state).toBe('closed');
     await admin.monitor(false);
     await admin.close();

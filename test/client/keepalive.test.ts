@@ -26,7 +26,7 @@ describe('keepalive', () => {
     const status = client.status();
     const lost = await nextMatching(status, (event) => event.type === 'disconnected', PING_TIMEOUT + 15_000);
     expect(lost).toMatchObject({ type: 'disconnected', reason: { message: expect.stringMatching(/TIMEOUT/) } });
-    await nextMatching(status, (event) => event.type === 'closed', 5000);
+    await nextMatching(status, (event) => event.type === 'closed', 15_000);
   });
 
   it('disablePing() suspends the server ping timeout', async () => {

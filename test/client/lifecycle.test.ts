@@ -50,7 +50,7 @@ describe.each(TRANSPORTS)('close, destroy and asyncDispose over %s', (transport)
     await client.retrieve('anything');
     await client.close();
     // The server side of the socket closes a moment later; wait for it, bounded.
-    await waitFor(() => JSON.stringify(countResources()) === JSON.stringify(before), 5000, 'handles to return to their count').catch(() => {});
+    await waitFor(() => JSON.stringify(countResources()) === JSON.stringify(before), 15_000, 'handles to return to their count').catch(() => {});
     expect(countResources()).toEqual(before);
   });
 });

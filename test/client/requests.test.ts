@@ -33,7 +33,7 @@ describe('timeouts, aborts and a server that breaks the protocol', () => {
     const client = await createClient(target(scripted));
     await expect(client.retrieve('slow', { timeout: 100 })).rejects.toBeInstanceOf(TimeoutError);
     const second = client.retrieve('slow');
-    await waitFor(() => held.length === 2, 5000, 'both RETRIEVE lines');
+    await waitFor(() => held.length === 2, 15_000, 'both RETRIEVE lines');
     // The late reply belongs to the timed-out request, not the second one.
     for (const reply of held) reply();
     expect(await second).toBe('late-2');
@@ -65,7 +65,7 @@ describe('timeouts, aborts and a server that breaks the protocol', () => {
     await expect(second).rejects.toThrow(/RETRIEVE k got no reply within 150 ms/);
     expect(Date.now() - started).toBeLessThan(10_000);
     const third = client.retrieve('k', { timeout: 10_000 });
-    await waitFor(() => retrieves === 3, 5000, 'three RETRIEVE lines');
+    await waitFor(() => retrieves === 3, 15_000, 'three RETRIEVE lines');
     expect(scripted.received.some((line) => line.startsWith('FLUSH net-clacks-probe-'))).toBe(true);
     for (const reply of held) reply();
     // The two late replies were consumed by the timed-out requests.
@@ -89,7 +89,7 @@ describe('timeouts, aborts and a server that breaks the protocol', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     controller.abort();
     await expect(aborted).rejects.toBeInstanceOf(AbortError);
-    await waitFor(() => held.length === 2, 5000, 'both RETRIEVE lines');
+    await waitFor(() => held.length === 2, 15_000, 'both RETRIEVE lines');
     for (const reply of held) reply();
     expect(await next).toBe('v-2');
     await expect(client.retrieve('k', { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);

@@ -14,7 +14,7 @@ describe('caching mode', () => {
     const sender = await env.connect('unix', { caching: true, offlineQueue: { timeout: 100 }, reconnectPolicy: () => 50, remembrance: false });
     const status = sender.status();
     await env.stop();
-    await nextMatching(status, (event) => event.type === 'disconnected', 5000);
+    await nextMatching(status, (event) => event.type === 'disconnected', 15_000);
     await expect(sender.set('cached::retry', 'on')).rejects.toBeInstanceOf(OfflineTimeoutError);
 
     await env.restart();
@@ -26,7 +26,7 @@ describe('caching mode', () => {
 
     await sender.set('cached::retry', 'on');
     await sender.flush();
-    const event = await nextMatching(events, () => true, 5000);
+    const event = await nextMatching(events, () => true, 15_000);
     expect(event).toEqual({ type: 'set', name: 'cached::retry', value: 'on' });
     await status.return?.();
     await Promise.all([sender.close(), listener.close()]);

@@ -45,7 +45,7 @@ describe('fire-and-forget writes', () => {
     const client = await env.connect('unix', { offlineQueue: { timeout: 100 }, reconnectPolicy: () => 50, remembrance: false });
     const status = client.status();
     await env.stop();
-    await nextMatching(status, (event) => event.type === 'disconnected', 5000);
+    await nextMatching(status, (event) => event.type === 'disconnected', 15_000);
     client.set('ff::signal', 'on');
     client.listen('ff::other');
     const awaited = client.notify('ff::signal');

@@ -54,7 +54,7 @@ describe('close() from an error listener while the client gives up', () => {
       closing ??= client.close();
     });
     await env.stop();
-    await waitFor(() => closing !== undefined, 5000, 'the error listener to run');
+    await waitFor(() => closing !== undefined, 15_000, 'the error listener to run');
     await expect(closing).resolves.toBeUndefined();
     expect(client.state).toBe('closed');
     await expect(client.retrieve('x')).rejects.toBeInstanceOf(ClosedError);

@@ -208,7 +208,7 @@ describe('what the gateway lets through', () => {
     expect(await foreign.closed).toEqual({ code: GatewayCloseCode.originRefused, reason: 'origin https://evil.example is not allowed' });
     for (const headers of [{ origin: 'http://localhost:5173' }, { origin: 'http://127.0.0.1:8080' }, {}] as Array<Record<string, string>>) {
       const page = rawPage(gw, headers);
-      await waitFor(() => page.text().startsWith('CLACKS '), 5000, `greeting with ${JSON.stringify(headers)}`);
+      await waitFor(() => page.text().startsWith('CLACKS '), 15_000, `greeting with ${JSON.stringify(headers)}`);
     }
     expect(gw.stats().refused).toBe(1);
   });
@@ -270,7 +270,7 @@ describe('what the gateway lets through', () => {
     const gw = await gateway({ allowOrigins: ['https://app.example.org', 'https://*.example.com'] });
     for (const origin of ['https://app.example.org', 'https://a.b.example.com']) {
       const page = rawPage(gw, { origin });
-      await waitFor(() => page.text().startsWith('CLACKS '), 5000, origin);
+      await waitFor(() => page.text().startsWith('CLACKS '), 15_000, origin);
     }
     for (const origin of ['http://app.example.org', 'https://example.com', 'http://localhost:3000', 'https://app.example.org.evil.net']) {
       expect((await rawPage(gw, { origin }).closed).code, origin).toBe(GatewayCloseCode.originRefused);

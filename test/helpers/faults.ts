@@ -54,7 +54,7 @@ export function countResources(): Record<string, number> {
 }
 
 /** Waits (bounded) until the open-handle counts equal `expected`, then asserts it. */
-export async function expectResourcesBackTo(expected: Record<string, number>, ms = 5000): Promise<Record<string, number>> {
+export async function expectResourcesBackTo(expected: Record<string, number>, ms = 15_000): Promise<Record<string, number>> {
   await waitFor(() => JSON.stringify(countResources()) === JSON.stringify(expected), ms, 'open handles to return to their count').catch(() => {});
   return countResources();
 }

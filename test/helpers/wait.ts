@@ -1,7 +1,15 @@
-/** Small waiting helpers for tests: bounded, never fixed sleeps. */
+/**
+ * Small waiting helpers for tests: bounded, never fixed sleeps. The bound is
+ * only there to fail a test that waits for something that never comes, so it
+ * is generous: a reconnect, a TLS handshake or a page on a loaded CI machine
+ * takes several times longer than here.
+ */
+
+/** How long a wait lasts unless told: as long as the server helpers' DEADLINE_MS. */
+const WAIT_MS = 15_000;
 
 /** Resolves with the first event matching `match` from an async iterator, or rejects after `ms`. */
-export async function nextMatching<T>(iterator: AsyncIterator<T>, match: (value: T) => boolean, ms = 5000): Promise<T> {
+export async function nextMatching<T>(iterator: AsyncIterator<T>, match: (value: T) => boolean, ms = WAIT_MS): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const remaining = deadline - Date.now();
@@ -19,7 +27,7 @@ export async function nextMatching<T>(iterator: AsyncIterator<T>, match: (value:
 }
 
 /** Waits until `check` returns true, polling; rejects after `ms`. */
-export async function waitFor(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(check: () => boolean, ms = WAIT_MS, what = 'condition'): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -74,7 +74,7 @@ describe.each(TRANSPORTS)('authentication faults over %s', (transport) => {
 
     await first.close();
     servers.splice(servers.indexOf(first), 1);
-    await nextMatching(status, (event) => event.type === 'disconnected', 5000);
+    await nextMatching(status, (event) => event.type === 'disconnected', 15_000);
     // Commands issued during the outage, waiting in the offline queue.
     const pending = new SettleTracker();
     const read = pending.track(client.retrieve('key'));
@@ -88,8 +88,8 @@ describe.each(TRANSPORTS)('authentication faults over %s', (transport) => {
     for (const promise of [read, write, barrier]) await expect(promise).rejects.toBeInstanceOf(AuthenticationError);
     await pending.allSettled();
     // Iterators end with the error.
-    await expect(nextMatching(events, () => false, 5000)).rejects.toBeInstanceOf(AuthenticationError);
-    await expect(nextMatching(subscription, () => false, 5000)).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(nextMatching(events, () => false, 15_000)).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(nextMatching(subscription, () => false, 15_000)).rejects.toBeInstanceOf(AuthenticationError);
 
     await settle();
     expect(second.stats.authFailures).toBe(1);

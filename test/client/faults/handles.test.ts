@@ -36,7 +36,7 @@ describe.each(TRANSPORTS)('no leaked handles over %s', (transport) => {
     await client.close();
     const after = await expectResourcesBackTo(baseline);
     expect(after).toEqual(baseline);
-    await expect(nextMatching(events, () => false, 1000)).rejects.toThrow(/ended/);
+    await expect(nextMatching(events, () => false, 15_000)).rejects.toThrow(/ended/);
   });
 
   it('close() while reconnecting stops it: every pending promise settles, no attempt follows, nothing is left open', async () => {
@@ -49,8 +49,8 @@ describe.each(TRANSPORTS)('no leaked handles over %s', (transport) => {
     const subscription = client.subscribe('closing');
     await subscription.ready;
     await scene.env.stop();
-    await nextMatching(status, (event) => event.type === 'reconnecting', 5000);
-    await nextMatching(status, (event) => event.type === 'reconnecting', 5000); // a failed attempt, and the next scheduled
+    await nextMatching(status, (event) => event.type === 'reconnecting', 15_000);
+    await nextMatching(status, (event) => event.type === 'reconnecting', 15_000); // a failed attempt, and the next scheduled
 
     const pending = new SettleTracker();
     pending.track(client.retrieve('a'));
@@ -63,7 +63,7 @@ describe.each(TRANSPORTS)('no leaked handles over %s', (transport) => {
     await pending.allSettled();
     expect(pending.errors).toHaveLength(5);
     for (const error of pending.errors) expect(error).toBeInstanceOf(ClosedError);
-    await expect(nextMatching(subscription, () => false, 1000)).rejects.toThrow(/ended/);
+    await expect(nextMatching(subscription, () => false, 15_000)).rejects.toThrow(/ended/);
 
     // The server returns: the closed client must not come back. With the
     // server up again the handle counts are comparable to the baseline.
@@ -91,8 +91,8 @@ describe.each(TRANSPORTS)('no leaked handles over %s', (transport) => {
     const status = client.status();
     scene.proxy.swallow();
     scene.proxy.dropAll();
-    await nextMatching(status, (event) => event.type === 'reconnecting', 5000);
-    await waitFor(() => scene.proxy!.connections >= 2 && scene.proxy!.active >= 1, 5000, 'a reconnect attempt to hang');
+    await nextMatching(status, (event) => event.type === 'reconnecting', 15_000);
+    await waitFor(() => scene.proxy!.connections >= 2 && scene.proxy!.active >= 1, 15_000, 'a reconnect attempt to hang');
     const read = client.retrieve('x');
 
     // "At once" against handshake deadlines of 60 s: 10 s leaves a loaded machine room.

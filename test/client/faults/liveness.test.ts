@@ -34,7 +34,7 @@ describe.each(TRANSPORTS)('a frozen server over %s', (transport) => {
     console.info(`[fault] frozen ${transport} server detected after ${detectedAfter} ms (liveness 200/500)`);
 
     // Still frozen: attempts get no greeting, the client keeps trying.
-    await waitFor(() => scene.proxy!.connections >= 2, 5000, 'a reconnect attempt');
+    await waitFor(() => scene.proxy!.connections >= 2, 15_000, 'a reconnect attempt');
     expect(client.state).toBe('reconnecting');
     const pending = client.retrieve(`frozen-key-${transport}`);
     scene.proxy.thaw();
@@ -45,7 +45,7 @@ describe.each(TRANSPORTS)('a frozen server over %s', (transport) => {
     const publisher = await scene.env.connect(transport, FAST);
     await client.flush();
     await publisher.set(`frozen-${transport}`, 'thawed');
-    expect(await nextMatching(subscription, (event) => event.type === 'set', 5000)).toEqual({ type: 'set', name: `frozen-${transport}`, value: 'thawed' });
+    expect(await nextMatching(subscription, (event) => event.type === 'set', 15_000)).toEqual({ type: 'set', name: `frozen-${transport}`, value: 'thawed' });
     await client.close();
   });
 });
@@ -68,7 +68,7 @@ describe.each(TRANSPORTS)('the server drops the client over %s', (transport) => 
     const publisher = await scene.env.connect(transport, { ...FAST, pingInterval: 100 });
     await client.flush();
     await publisher.set(`timeout-${transport}`, 'still-listening');
-    expect(await nextMatching(subscription, (event) => event.type === 'set', 5000)).toMatchObject({ value: 'still-listening' });
+    expect(await nextMatching(subscription, (event) => event.type === 'set', 15_000)).toMatchObject({ value: 'still-listening' });
     await Promise.all([client.close(), publisher.close()]);
   });
 
@@ -89,7 +89,7 @@ describe.each(TRANSPORTS)('the server drops the client over %s', (transport) => 
     const lost = await nextMatching(status, (event) => event.type === 'disconnected', 10_000);
     expect((lost as Extract<StatusEvent, { type: 'disconnected' }>).reason.message).toMatch(/QUIT/);
     await nextMatching(status, (event) => event.type === 'reconnected', 10_000);
-    expect(await nextMatching(subscription, () => true, 5000)).toEqual({ type: 'reconnected' });
+    expect(await nextMatching(subscription, () => true, 15_000)).toEqual({ type: 'reconnected' });
 
     // A new connection with a new cid, listening again.
     await worker.flush();
@@ -97,7 +97,7 @@ describe.each(TRANSPORTS)('the server drops the client over %s', (transport) => 
     expect(again).toHaveLength(1);
     expect(again[0]!.cid).not.toBe(entry!.cid);
     await admin.set(`quit-${transport}`, 'back');
-    expect(await nextMatching(subscription, (event) => event.type === 'set', 5000)).toMatchObject({ value: 'back' });
+    expect(await nextMatching(subscription, (event) => event.type === 'set', 15_000)).toMatchObject({ value: 'back' });
     await Promise.all([worker.close(), admin.close()]);
   });
 });

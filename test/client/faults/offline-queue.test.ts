@@ -33,7 +33,7 @@ async function outage(client: ClacksClient): Promise<void> {
   const status = client.status();
   scene.proxy!.freeze();
   scene.proxy!.dropAll();
-  await nextMatching(status, (event) => event.type === 'disconnected', 5000);
+  await nextMatching(status, (event) => event.type === 'disconnected', 15_000);
   expect(client.state).toBe('reconnecting');
   await status.return?.();
 }

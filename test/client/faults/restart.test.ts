@@ -38,7 +38,7 @@ describe.each(TRANSPORTS)('server restart over %s', (transport) => {
 
     await worker.flush();
     await publisher.set(channel, 'before');
-    await waitFor(() => received.some((event) => event.type === 'set' && event.value === 'before'), 5000, 'the SET before the restart');
+    await waitFor(() => received.some((event) => event.type === 'set' && event.value === 'before'), 15_000, 'the SET before the restart');
     const retrievesBefore = requests.results.length;
 
     const workerStatus = worker.status();
@@ -47,14 +47,14 @@ describe.each(TRANSPORTS)('server restart over %s', (transport) => {
 
     await nextMatching(workerStatus, (event) => event.type === 'reconnected', 10_000);
     await nextMatching(publisherStatus, (event) => event.type === 'reconnected', 10_000);
-    await nextMatching(all, (event) => event.type === 'reconnected', 5000);
-    await waitFor(() => received.some((event) => event.type === 'reconnected'), 5000, 'reconnected in the subscription');
+    await nextMatching(all, (event) => event.type === 'reconnected', 15_000);
+    await waitFor(() => received.some((event) => event.type === 'reconnected'), 15_000, 'reconnected in the subscription');
 
     // No listen() call: the handshake re-sent LISTEN. flush() proves it was processed.
     await worker.flush();
     await publisher.set(channel, 'after');
-    await waitFor(() => received.some((event) => event.type === 'set' && event.value === 'after'), 5000, 'the SET after the restart');
-    await waitFor(() => requests.results.length > retrievesBefore + 10, 5000, 'the retrieve loop to go on after the restart');
+    await waitFor(() => received.some((event) => event.type === 'set' && event.value === 'after'), 15_000, 'the SET after the restart');
+    await waitFor(() => requests.results.length > retrievesBefore + 10, 15_000, 'the retrieve loop to go on after the restart');
 
     running = false;
     await looping;
@@ -104,7 +104,7 @@ describe.each(TRANSPORTS)('in-flight requests when the connection drops (%s, pro
     const status2 = client.status();
     scene.proxy.freeze();
     scene.proxy.dropAll();
-    await nextMatching(status2, (event) => event.type === 'disconnected', 5000);
+    await nextMatching(status2, (event) => event.type === 'disconnected', 15_000);
     const queued = client.increment(key, 5);
     scene.proxy.thaw();
     await queued;
