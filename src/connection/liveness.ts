@@ -18,6 +18,10 @@ export interface LivenessProbe {
 
 export class LivenessMonitor {
   private progress: { bytesWritten: number; at: number };
+  /** When {@link check} last ran. */
+  private lastCheck: number;
+  /** When this process last came back from a stall of its own (0: never). */
+  private resumedAt = 0;
 
   constructor(
     private readonly connection: Connection,
@@ -26,6 +30,7 @@ export class LivenessMonitor {
     private readonly probe: LivenessProbe,
   ) {
     this.progress = { bytesWritten: connection.bytesWritten, at: Date.now() };
+    this.lastCheck = this.progress.at;
   }
 
   /** How often {@link check} should run, in ms. */
@@ -37,9 +42,15 @@ export class LivenessMonitor {
   check(now = Date.now()): void {
     const connection = this.connection;
     if (connection.isClosed) return;
+    // A check that comes more than a tick late means this process itself was
+    // stalled (a blocked event loop, a long GC). Timers run before sockets are
+    // read, so the server's answer may be waiting unread: the time lost is not
+    // counted against the server, which gets a whole timeout from now.
+    if (now - this.lastCheck > 2 * this.tick) this.resumedAt = now;
+    this.lastCheck = now;
     if (connection.socketBuffered > 0) {
       if (connection.bytesWritten !== this.progress.bytesWritten) this.progress = { bytesWritten: connection.bytesWritten, at: now };
-      else if (now - this.progress.at >= this.timeout) {
+      else if (now - Math.max(this.progress.at, this.resumedAt) >= this.timeout) {
         connection.destroy(new ConnectionError(`the server stopped reading: no write progress for ${now - this.progress.at} ms`));
         return;
       }
@@ -49,7 +60,7 @@ export class LivenessMonitor {
     const silentFor = now - connection.lastReceivedAt;
     const probeSentAt = this.probe.outstandingSince();
     if (probeSentAt !== undefined) {
-      if (now - Math.max(probeSentAt, connection.lastReceivedAt) >= this.timeout) {
+      if (now - Math.max(probeSentAt, connection.lastReceivedAt, this.resumedAt) >= this.timeout) {
         connection.destroy(new ConnectionError(`the server stopped responding: nothing received for ${silentFor} ms`));
       }
       return;
