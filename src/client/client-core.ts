@@ -721,11 +721,22 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
       const closed = new Promise<void>((resolve) => {
         this.closeWaiter = resolve;
       });
-      connection.write({ line: 'QUIT\r\n', seq: ++this.seq, written: noop });
+      connection.write({ line: QUIT, seq: ++this.seq, written: noop });
       connection.end();
-      const timer = setTimeout(() => connection.destroy(), this.settings.closeTimeout);
+      // Bytes of commands already handed to the socket (their promises resolved), dropped at the deadline.
+      let discarded = 0;
+      const timer = setTimeout(() => {
+        discarded = Math.max(0, connection.socketBuffered - QUIT.length);
+        connection.destroy();
+      }, this.settings.closeTimeout);
       await closed;
       clearTimeout(timer);
+      if (discarded > 0) {
+        this.finish(new ClosedError('the client was closed before the reply arrived'), false);
+        throw new TimeoutError(
+          `close(): the server took nothing more for ${this.settings.closeTimeout} ms (timeouts.close); ${discarded} bytes of commands already handed to the socket were discarded (flush() before close() confirms that everything arrived)`,
+        );
+      }
     }
     this.finish(new ClosedError('the client was closed before the reply arrived'), false);
   }
@@ -799,6 +810,7 @@ export function handled<T>(promise: Promise<T>): Promise<T> {
 }
 
 /** Commands whose first argument is a name (a key or a signal name): their traces carry it as `key`. */
+const QUIT = 'QUIT\r\n';
 const NAMED_COMMANDS = new Set(['NOTIFY', 'SET', 'SETANDSTORE', 'LISTEN', 'UNLISTEN', 'STORE', 'RETRIEVE', 'REMOVE', 'INCREMENT', 'DECREMENT']);
 
 /** A Connection's trace hook printing its traffic for `NODE_DEBUG=net-clacks`. */

@@ -346,6 +346,9 @@ export class ClacksClient extends ClientCore {
    * server to close (replies to reads already sent still arrive), then ends
    * every iterator. Pending requests that got no reply reject with
    * `ClosedError`. Idempotent.
+   * @throws {TimeoutError} when the server took nothing for `timeouts.close`
+   *   (5 s) while commands already handed to the socket were still unsent:
+   *   the connection is dropped and the error says how many bytes were lost.
    */
   close(): Promise<void> {
     if (!this.closePromise) this.closePromise = this.shutDown();

@@ -50,6 +50,13 @@ export interface ClientTimeouts {
   auth?: number;
   /** Default deadline of a request (retrieve, keylist, clientlist, flush). Default 30,000. */
   request?: number;
+  /**
+   * How long `close()` waits for the server to take what is queued and close
+   * the connection; then it drops it. When commands already handed to the
+   * socket were still unsent then, `close()` rejects with a `TimeoutError`
+   * saying how many bytes were discarded. Default 5,000.
+   */
+  close?: number;
 }
 
 /** Liveness detection: a FLUSH probe when the server has been silent. */

@@ -73,7 +73,7 @@ export function resolveSettings(options: ClientOptions): Settings {
     caching: options.caching ?? false,
     maxLineLength: options.maxLineLength ?? 16 * 1024 * 1024,
     maxWriteBuffer: options.maxWriteBuffer ?? 64 * 1024 * 1024,
-    closeTimeout: 5_000,
+    closeTimeout: timeouts.close ?? 5_000,
     offlineQueue:
       offline === false
         ? false
@@ -90,6 +90,7 @@ export function resolveSettings(options: ClientOptions): Settings {
   };
   if (settings.remembrance) validateText(settings.remembrance.name, 'remembrance.name');
   for (const bound of ['eventBufferBytes', 'maxListEntries', 'maxListBytes'] as const) positive(settings[bound], bound);
+  positive(settings.closeTimeout, 'timeouts.close');
   if (!(settings.reconnectResetAfter >= 0)) throw new ValidationError('reconnectResetAfter', `expected a duration in ms, got ${String(settings.reconnectResetAfter)}`);
   return settings;
 }

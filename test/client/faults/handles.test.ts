@@ -4,7 +4,7 @@
  * no reconnect may follow, and every promise must have settled.
  */
 import { describe, expect, it } from 'vitest';
-import { ClosedError, createClient } from '../../../src/index.js';
+import { ClosedError, createClient, TimeoutError } from '../../../src/index.js';
 import { nextMatching, startEnv, TRANSPORTS, waitFor } from '../../helpers/client-env.js';
 import { countResources, expectResourcesBackTo, FAST, SettleTracker, viaProxy, useFaultScene } from '../../helpers/faults.js';
 import { startProxy } from '../../helpers/proxy.js';
@@ -125,5 +125,21 @@ describe.each(TRANSPORTS)('no leaked handles over %s', (transport) => {
     await small;
     expect(await observer.retrieve(`small-${transport}`)).toBe('after-the-big-one');
     await observer.close();
+  });
+
+  it('close() to a server that takes nothing rejects at timeouts.close, saying how many bytes of sent commands were lost', async () => {
+    scene.env = await startEnv();
+    const upstream = transport === 'unix' ? { path: scene.env.socketPath } : { host: '127.0.0.1', port: scene.env.port };
+    scene.proxy = await startProxy(upstream, transport === 'unix' ? 'unix' : 'tcp');
+    const client = await createClient({ ...viaProxy(scene.proxy, transport), ...FAST, liveness: false, timeouts: { ...FAST.timeouts, close: 300 } });
+    scene.clients.push(client);
+    scene.proxy.freeze();
+    // Resolved: handed to the socket. More than the kernel's buffers hold stays in the socket's own.
+    await client.store(`lost-${transport}`, 'b'.repeat(8 * 1024 * 1024));
+    const closing = client.close();
+    await expect(closing).rejects.toBeInstanceOf(TimeoutError);
+    await expect(closing).rejects.toThrow(/took nothing more for 300 ms \(timeouts\.close\); \d+ bytes of commands already handed to the socket were discarded/);
+    expect(client.state).toBe('closed');
+    // Nothing was lost on a close whose writes got through: the test above.
   });
 });
