@@ -91,7 +91,8 @@ async function run(flags: CommandFlags, subcommand: string, mode: 'once' | 'stre
       // A second Ctrl-C while closing: do not wait any longer.
       if (controller.signal.aborted) void exit(EXIT_OK);
       controller.abort();
-      if (client) void client.close();
+      // close() rejects when sent commands could not be delivered in time: say so, never crash on it.
+      if (client) void client.close().catch((error: unknown) => out.error(error instanceof ClacksError ? error.code : 'ERROR', messageOf(error)));
       else void exit(EXIT_OK);
     };
     process.on('SIGINT', stop);
