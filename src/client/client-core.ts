@@ -717,28 +717,27 @@ export abstract class ClientCore extends PlatformEmitter<ClacksClientEvents> {
     this.machine.moveTo('closing');
     this.stopAll();
     const connection = this.connection;
+    // Bytes of commands already handed to the socket (their promises resolved), dropped at the deadline.
+    let discarded = 0;
     if (connection && !connection.isClosed) {
       const closed = new Promise<void>((resolve) => {
         this.closeWaiter = resolve;
       });
       connection.write({ line: QUIT, seq: ++this.seq, written: noop });
       connection.end();
-      // Bytes of commands already handed to the socket (their promises resolved), dropped at the deadline.
-      let discarded = 0;
       const timer = setTimeout(() => {
         discarded = Math.max(0, connection.socketBuffered - QUIT.length);
         connection.destroy();
       }, this.settings.closeTimeout);
       await closed;
       clearTimeout(timer);
-      if (discarded > 0) {
-        this.finish(new ClosedError('the client was closed before the reply arrived'), false);
-        throw new TimeoutError(
-          `close(): the server took nothing more for ${this.settings.closeTimeout} ms (timeouts.close); ${discarded} bytes of commands already handed to the socket were discarded (flush() before close() confirms that everything arrived)`,
-        );
-      }
     }
     this.finish(new ClosedError('the client was closed before the reply arrived'), false);
+    if (discarded > 0) {
+      throw new TimeoutError(
+        `close(): the server took nothing more for ${this.settings.closeTimeout} ms (timeouts.close); ${discarded} bytes of commands already handed to the socket were discarded (flush() before close() confirms that everything arrived)`,
+      );
+    }
   }
 
   /**
@@ -809,8 +808,9 @@ export function handled<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
-/** Commands whose first argument is a name (a key or a signal name): their traces carry it as `key`. */
+/** The last line `close()` writes. */
 const QUIT = 'QUIT\r\n';
+/** Commands whose first argument is a name (a key or a signal name): their traces carry it as `key`. */
 const NAMED_COMMANDS = new Set(['NOTIFY', 'SET', 'SETANDSTORE', 'LISTEN', 'UNLISTEN', 'STORE', 'RETRIEVE', 'REMOVE', 'INCREMENT', 'DECREMENT']);
 
 /** A Connection's trace hook printing its traffic for `NODE_DEBUG=net-clacks`. */
