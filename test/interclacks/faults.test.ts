@@ -247,8 +247,11 @@ describe('interclacks loops', () => {
     const x = await startNetServer('x', { users: USERS, master: `clacks+unix://${ySocket}`, interclacks: timers });
     const y = await startNetServer('y', { users: USERS, directory, master: `clacks+unix://${x.socketPath}`, interclacks: timers });
     await waitUntil(() => /loop/.test([...x.logs, ...y.logs].join('\n')), 'a loop to be seen');
-    await sleep(800);
     const up = (server: NetServer) => server.server.links().filter((link) => link.state === 'up');
+    // The one link comes up (on a loaded machine it may take more than a reconnect or two), and it stays the only one:
+    // 800 ms is four reconnect timeouts, in which the refused side keeps trying.
+    await waitUntil(() => up(x).length + up(y).length === 2, 'the one link (both ends) to be up');
+    await sleep(800);
     expect(up(x).length + up(y).length, JSON.stringify([x.server.links(), y.server.links()])).toBe(2);
     expect([...up(x), ...up(y)].map((link) => link.role).sort()).toEqual(['master', 'slave']);
     const listener = await y.client();
