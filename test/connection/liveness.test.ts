@@ -23,85 +23,84 @@ class Counters {
 
 const INTERVAL = 1000;
 const TIMEOUT = 1000;
+/** Where each test's clock starts. */
+const START = 1_000_000;
 
-function monitor(start: number): { counters: Counters; probes: number[]; live: LivenessMonitor; answer: (at: number) => void } {
+/** A monitor on fresh counters; `check(...offsets)` runs a check at each START + offset, in order. */
+function monitor(): { counters: Counters; probes: number[]; live: LivenessMonitor; check: (...offsets: number[]) => void; answer: (offset: number) => void } {
   const counters = new Counters();
-  counters.lastReceivedAt = start;
+  counters.lastReceivedAt = START;
   const probes: number[] = [];
   let outstanding: number | undefined;
-  let clock = start;
+  let clock = START;
   const live = new LivenessMonitor(counters as unknown as Connection, INTERVAL, TIMEOUT, {
     send: () => {
       outstanding = clock;
-      probes.push(clock);
+      probes.push(clock - START);
     },
     outstandingSince: () => outstanding,
   });
-  const check = live.check.bind(live);
-  live.check = (now = Date.now()) => {
-    clock = now;
-    check(now);
-  };
   return {
     counters,
     probes,
     live,
-    answer: (at) => {
+    check: (...offsets) => {
+      for (const offset of offsets) {
+        clock = START + offset;
+        live.check(clock);
+      }
+    },
+    answer: (offset) => {
       outstanding = undefined;
-      counters.lastReceivedAt = at;
+      counters.lastReceivedAt = START + offset;
     },
   };
 }
 
 describe('LivenessMonitor', () => {
   it('declares a server dead when a probe gets nothing for the timeout, checked on time', () => {
-    const start = 1_000_000;
-    const { counters, probes, live } = monitor(start);
+    const { counters, probes, live, check } = monitor();
     expect(live.tick).toBe(500);
-    for (let t = start + 500; t <= start + 1000; t += 500) live.check(t);
-    expect(probes).toEqual([start + 1000]);
-    live.check(start + 1500);
+    check(500, 1000);
+    expect(probes).toEqual([1000]);
+    check(1500);
     expect(counters.destroyedWith).toBeUndefined();
-    live.check(start + 2000);
+    check(2000);
     expect(counters.destroyedWith?.message).toMatch(/stopped responding/);
   });
 
   it('does not count a stall of its own process against the server: after a late check the server gets a whole timeout', () => {
-    const start = 1_000_000;
-    const { counters, probes, live, answer } = monitor(start);
-    for (let t = start + 500; t <= start + 1000; t += 500) live.check(t);
-    expect(probes).toEqual([start + 1000]);
+    const { counters, probes, check, answer } = monitor();
+    check(500, 1000);
+    expect(probes).toEqual([1000]);
     // This process is blocked for 5 s right after the probe went out; the FLUSHED is waiting unread.
-    live.check(start + 6000);
+    check(6000);
     expect(counters.destroyedWith).toBeUndefined();
     // The reply is read right after the timers: the connection lives on.
-    answer(start + 6001);
-    live.check(start + 6500);
+    answer(6001);
+    check(6500);
     expect(counters.destroyedWith).toBeUndefined();
     // A server that really is gone is still found: a probe, then nothing for the timeout.
-    live.check(start + 7000);
-    live.check(start + 7500);
-    expect(probes).toEqual([start + 1000, start + 7500]);
-    live.check(start + 8000);
+    check(7000, 7500);
+    expect(probes).toEqual([1000, 7500]);
+    check(8000);
     expect(counters.destroyedWith).toBeUndefined();
-    live.check(start + 8500);
+    check(8500);
     expect(counters.destroyedWith?.message).toMatch(/stopped responding/);
   });
 
   it('a stall during a write that makes no progress: judged from the end of the stall, not its start', () => {
-    const start = 1_000_000;
-    const { counters, live } = monitor(start);
+    const { counters, check } = monitor();
     counters.socketBuffered = 8 << 20;
     counters.bytesWritten = 100;
-    counters.lastReceivedAt = start;
-    live.check(start + 500);
+    check(500);
     // Blocked for 5 s: nothing could be written meanwhile.
-    live.check(start + 5500);
+    check(5500);
     expect(counters.destroyedWith).toBeUndefined();
-    live.check(start + 6000);
+    check(6000);
     expect(counters.destroyedWith).toBeUndefined();
     // Still no progress a whole timeout after the stall: the server stopped reading.
-    live.check(start + 6500);
+    check(6500);
     expect(counters.destroyedWith?.message).toMatch(/stopped reading/);
   });
 });
