@@ -7,10 +7,10 @@
  * connection closes it (client-connection.ts).
  * @module
  */
-import { lstat, stat, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { lstat, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import { missingDirectory } from './missing-directory.js';
 import type { ListenerOptions, TlsListenerOptions } from './options.js';
 
 /** Where a listener ended up. */
@@ -45,8 +45,9 @@ async function listenUnix(path: string, events: ListenerEvents): Promise<BoundLi
   const server = createServer({ allowHalfOpen: true }, (socket) => {
     if (events.onRawSocket(socket, 'unix')) events.onClient(socket, 'unix');
   });
+  // libuv says EACCES ("permission denied") for a directory that does not exist, sending the operator the wrong way.
   await listen(server, (done) => server.listen(path, done)).catch(async (error: unknown) => {
-    throw (await missingDirectory(path)) ?? error;
+    throw (await missingDirectory('socket', path)) ?? error;
   });
   return {
     address: { kind: 'unix', path },
@@ -117,16 +118,6 @@ async function removeStaleSocket(path: string): Promise<void> {
   if (!stats.isSocket()) throw Object.assign(new Error(`${path} exists and is not a socket`), { code: 'EADDRINUSE' });
   if (await answers(path)) throw Object.assign(new Error(`another server is listening on ${path}`), { code: 'EADDRINUSE' });
   await unlink(path);
-}
-
-/**
- * The error for a socket path whose directory does not exist, which libuv
- * reports as EACCES ("permission denied"), sending the operator the wrong way.
- */
-async function missingDirectory(path: string): Promise<Error | undefined> {
-  const directory = dirname(path);
-  if ((await stat(directory).catch(() => undefined)) !== undefined) return undefined;
-  return Object.assign(new Error(`socket ${path}: the directory ${directory} does not exist`), { code: 'ENOENT' });
 }
 
 function answers(path: string): Promise<boolean> {

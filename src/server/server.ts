@@ -5,14 +5,13 @@
  * shutdown (QUIT to every client, listeners closed, cache saved).
  * @module
  */
-import { stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { dirname } from 'node:path';
 import { Admission, type RefusalReason, type Ticket } from './admission.js';
 import { CacheCleaner } from './cache-cleaner.js';
 import { epochSeconds } from './clock.js';
 import { Hub } from './hub.js';
 import type { LinkInfo } from './interclacks/link.js';
+import { missingDirectory } from './missing-directory.js';
 import { openListener, type BoundListener, type ServerAddress } from './listeners.js';
 import { ProcessMetrics } from './metrics/process-metrics.js';
 import type { LinkMetrics } from './metrics/server-metrics.js';
@@ -98,9 +97,8 @@ export async function startServer(options: ServerOptions): Promise<ClacksServer>
 
 /** A persistence file in a directory that does not exist could never be saved: refuse to start. */
 async function checkPersistDirectory(file: string): Promise<void> {
-  const directory = dirname(file);
-  const stats = await stat(directory).catch(() => undefined);
-  if (!stats?.isDirectory()) throw new Error(`persistFile ${file}: the directory ${directory} does not exist`);
+  const missing = await missingDirectory('persistFile', file);
+  if (missing) throw missing;
 }
 
 class RunningServer implements ClacksServer {
